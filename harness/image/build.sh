@@ -62,6 +62,8 @@ docker run --name "$builder" --network host "$base" /bin/sh -c "
   apt-get clean
   rm -rf /var/lib/apt/lists/*
   mkdir -p /data /faultline
+  # One arch-independent path for LD_PRELOAD (the runtime's clock fault uses it).
+  ln -sf \$(dpkg -L libfaketime | grep '/faketime/libfaketime.so.1\$') /usr/local/lib/libfaketime.so.1
 " || { docker rm -f "$builder" >/dev/null 2>&1; echo "image: installing packages failed (see above)." >&2; exit 5; }
 docker commit \
   --change 'LABEL faultline.image=1' \

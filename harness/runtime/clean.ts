@@ -1,0 +1,32 @@
+// Remove every leftover of every Faultline cluster: labelled containers and networks. Fault
+// rules live in the containers' network namespaces, so they vanish with them.
+import { docker } from "./docker.ts";
+import { LABEL } from "./names.ts";
+import { removeContainers } from "./cluster.ts";
+import { removeNetwork } from "./network.ts";
+
+export async function cleanAll(): Promise<{ containers: number; networks: number }> {
+  const filters = { label: [`${LABEL}=1`] };
+  const containers = await removeContainers(await docker().listContainers({ all: true, filters }));
+  let networks = 0;
+  for (const net of await docker().listNetworks({ filters })) {
+    if (await removeNetwork(net.Id)) networks++;
+  }
+  return { containers, networks };
+}
+
+/** Running clusters: id -> node names (from container labels). */
+export async function listClusters(): Promise<Map<string, string[]>> {
+  const infos = await docker().listContainers({ all: true, filters: { label: [`${LABEL}=1`] } });
+  const clusters = new Map<string, string[]>();
+  for (const c of infos) {
+    if (c.Labels["faultline.role"] !== "infra") continue;
+    const id = c.Labels["faultline.cluster"];
+    const list = clusters.get(id) ?? [];
+    list.push(c.Labels["faultline.node"]);
+    clusters.set(id, list);
+  }
+  for (const list of clusters.values())
+    list.sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+  return clusters;
+}

@@ -1,0 +1,87 @@
+// A node is a small pod of two containers:
+//   infra  faultline-<cluster>-<node>-net  owns the network namespace and the node's address
+//          (NET_ADMIN, so iptables rules can be applied in it); it only sleeps.
+//   node   faultline-<cluster>-<node>      the node's own program, unprivileged, joined to the
+//          infra container's namespace (`--network container:<infra>`).
+// Killing and restarting the node container therefore keeps its address and its fault rules.
+import type Docker from "dockerode";
+import { docker } from "./docker.ts";
+import { FAKETIME_FILE, fakeClockEnv, faketimeSpec } from "./clock.ts";
+import { containerName, labels, NODE_LABEL, ROLE_LABEL } from "./names.ts";
+import { tarOf, type TarEntry } from "./tar.ts";
+import type { NodeFile } from "./types.ts";
+
+export interface PodSpec {
+  clusterId: string;
+  node: string;
+  ip: string;
+  networkName: string;
+  image: string;
+  command?: string[];
+  env?: Record<string, string>;
+  files?: NodeFile[];
+}
+
+export interface Pod {
+  infra: Docker.Container;
+  node: Docker.Container;
+}
+
+function envList(env: Record<string, string>): string[] {
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+
+export function toTarEntry(path: string, content: string | Buffer, mode?: number): TarEntry {
+  return {
+    path: path.replace(/^\/+/, ""),
+    content: typeof content === "string" ? Buffer.from(content) : content,
+    mode,
+  };
+}
+
+/** Create and start the infra container: it holds the address on the cluster network. */
+async function startInfra(spec: PodSpec): Promise<Docker.Container> {
+  const infra = await docker().createContainer({
+    name: containerName(spec.clusterId, spec.node, "infra"),
+    Image: spec.image,
+    Cmd: ["sleep", "infinity"],
+    Hostname: spec.node,
+    Labels: labels(spec.clusterId, { [NODE_LABEL]: spec.node, [ROLE_LABEL]: "infra" }),
+    HostConfig: {
+      Init: true, // a real PID 1, so the sleep dies at once on removal
+      CapAdd: ["NET_ADMIN"],
+      NetworkMode: spec.networkName,
+    },
+    NetworkingConfig: {
+      EndpointsConfig: {
+        [spec.networkName]: { IPAMConfig: { IPv4Address: spec.ip }, Aliases: [spec.node] },
+      },
+    },
+  });
+  await infra.start();
+  return infra;
+}
+
+/** Create the node container in the infra's namespace, put its files in, then start it. */
+async function startNode(spec: PodSpec, infra: Docker.Container): Promise<Docker.Container> {
+  const node = await docker().createContainer({
+    name: containerName(spec.clusterId, spec.node, "node"),
+    Image: spec.image,
+    Cmd: spec.command,
+    Env: envList({ ...fakeClockEnv(), FAULTLINE_NODE: spec.node, ...spec.env }),
+    Labels: labels(spec.clusterId, { [NODE_LABEL]: spec.node, [ROLE_LABEL]: "node" }),
+    HostConfig: { Init: true, NetworkMode: `container:${infra.id}` },
+  });
+  const entries = [toTarEntry(FAKETIME_FILE, faketimeSpec(0))];
+  for (const f of spec.files ?? []) entries.push(toTarEntry(f.path, f.content, f.mode));
+  await node.putArchive(tarOf(entries), { path: "/" });
+  await node.start();
+  return node;
+}
+
+/** Start one pod. On failure the caller tears the cluster down (everything is labelled). */
+export async function startPod(spec: PodSpec): Promise<Pod> {
+  const infra = await startInfra(spec);
+  const node = await startNode(spec, infra);
+  return { infra, node };
+}
