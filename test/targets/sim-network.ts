@@ -1,0 +1,155 @@
+// A deterministic in-process network for testing node code without Docker: simulated time,
+// seeded delivery delays and drops, partitions, crashes and restarts. It drives the real
+// Node and Raft classes through the same message interface the node host uses.
+import type { Clock, Message, Timer } from "../../targets/lib/node.ts";
+import { Node } from "../../targets/lib/node.ts";
+
+/** A small seeded generator (mulberry32): the same seed gives the same run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Event {
+  at: number;
+  seq: number;
+  run: () => void;
+}
+
+export interface SimOptions {
+  seed: number;
+  /** Delivery delay in ms, uniform in [min, max). */
+  delayMs?: [number, number];
+  /** Probability that a message is lost. */
+  dropRate?: number;
+}
+
+export class SimNetwork {
+  now = 0;
+  readonly random: () => number;
+  /** Replies addressed to clients (dest not a node), in arrival order. */
+  readonly clientInbox: Message[] = [];
+  private queue: Event[] = [];
+  private seq = 0;
+  private nodes = new Map<string, { node: Node; epoch: number }>();
+  private epochs = new Map<string, number>();
+  /** Pairs "a>b" whose messages are dropped. */
+  private cut = new Set<string>();
+
+  constructor(
+    readonly nodeIds: string[],
+    readonly opts: SimOptions,
+  ) {
+    this.random = seededRandom(opts.seed);
+  }
+
+  schedule(delayMs: number, run: () => void): Timer {
+    const ev: Event = { at: this.now + delayMs, seq: this.seq++, run };
+    this.queue.push(ev);
+    return { cancel: () => (ev.run = () => {}) };
+  }
+
+  /** A clock whose timers die with the node incarnation that set them. */
+  private clockFor(id: string, epoch: number): Clock {
+    return {
+      now: () => this.now,
+      random: this.random,
+      after: (ms, fn) =>
+        this.schedule(ms, () => {
+          if (this.epochs.get(id) === epoch) fn();
+        }),
+    };
+  }
+
+  /** Start (or restart) node `id`: `setup` attaches the protocol to a fresh Node. */
+  start(id: string, setup: (node: Node) => void): Node {
+    const epoch = (this.epochs.get(id) ?? 0) + 1;
+    this.epochs.set(id, epoch);
+    const node = new Node(
+      (msg) => this.send(msg),
+      this.clockFor(id, epoch),
+      () => {},
+    );
+    setup(node);
+    this.nodes.set(id, { node, epoch });
+    node.receive({
+      src: "sim",
+      dest: id,
+      body: { type: "init", msg_id: 0, node_id: id, node_ids: this.nodeIds },
+    });
+    return node;
+  }
+
+  /** Crash a node: its timers stop and messages to it are lost until it starts again. */
+  crash(id: string): void {
+    this.nodes.delete(id);
+    this.epochs.set(id, (this.epochs.get(id) ?? 0) + 1);
+  }
+
+  node(id: string): Node | undefined {
+    return this.nodes.get(id)?.node;
+  }
+
+  /** Cut both directions between every node of `a` and every node of `b`. */
+  partition(a: string[], b: string[]): void {
+    for (const x of a) for (const y of b) this.cut.add(`${x}>${y}`).add(`${y}>${x}`);
+  }
+
+  heal(): void {
+    this.cut.clear();
+  }
+
+  send(msg: Message): void {
+    if (msg.dest === "sim") return; // init_ok
+    if (!this.nodeIds.includes(msg.dest)) {
+      this.clientInbox.push(msg);
+      return;
+    }
+    if (this.cut.has(`${msg.src}>${msg.dest}`)) return;
+    if (this.random() < (this.opts.dropRate ?? 0)) return;
+    const [min, max] = this.opts.delayMs ?? [1, 10];
+    const copy = JSON.parse(JSON.stringify(msg)) as Message;
+    this.schedule(min + this.random() * (max - min), () => this.deliver(copy));
+  }
+
+  /** A client request straight to a node (no network loss). */
+  clientRequest(client: string, dest: string, body: Message["body"]): void {
+    this.schedule(0, () => this.deliver({ src: client, dest, body }));
+  }
+
+  private deliver(msg: Message): void {
+    const cut = this.cut.has(`${msg.src}>${msg.dest}`);
+    if (cut) return; // a partition also drops what was in flight
+    this.nodes.get(msg.dest)?.node.receive(msg);
+  }
+
+  /** Run events until simulated time reaches `ms` later than now. */
+  run(ms: number, afterEach?: () => void): void {
+    const until = this.now + ms;
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < this.queue.length; i++) {
+        const e = this.queue[i];
+        if (e.at > until) continue;
+        if (best < 0) best = i;
+        else {
+          const b = this.queue[best];
+          if (e.at < b.at || (e.at === b.at && e.seq < b.seq)) best = i;
+        }
+      }
+      if (best < 0) break;
+      const ev = this.queue[best];
+      this.queue.splice(best, 1);
+      this.now = ev.at;
+      ev.run();
+      afterEach?.();
+    }
+    this.now = until;
+  }
+}
