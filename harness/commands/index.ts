@@ -1,5 +1,10 @@
 // Every subcommand of `faultline`, in the order `--help` lists them.
 import type { CommandModule } from "yargs";
+import { doctorCommand } from "./doctor.ts";
+import { clusterCommand } from "./cluster.ts";
+import { cleanCommand } from "./clean.ts";
+import { imageCommand } from "./image.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [];
+commands.push(doctorCommand, clusterCommand, cleanCommand, imageCommand);

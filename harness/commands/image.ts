@@ -1,0 +1,41 @@
+// faultline image [build]: show the node image this checkout wants, or build it.
+import { execa } from "execa";
+import type { CommandModule } from "yargs";
+import { EXIT, UserError } from "../errors.ts";
+import { assertDocker, imageExists, nodeImageTag } from "../runtime/index.ts";
+import { BUILD_SCRIPT } from "../runtime/image.ts";
+
+const status: CommandModule = {
+  command: "status",
+  describe: "Print the node image tag and whether the engine has it",
+  handler: async () => {
+    await assertDocker();
+    const tag = nodeImageTag();
+    const present = await imageExists(tag);
+    console.log(`${tag}  ${present ? "present" : "missing (run `faultline image build`)"}`);
+    if (!present) process.exitCode = EXIT.environment;
+  },
+};
+
+const build: CommandModule = {
+  command: "build",
+  describe: "Build the node image from Debian packages (cached by recipe hash)",
+  handler: async () => {
+    await assertDocker();
+    const r = await execa("bash", [BUILD_SCRIPT], { stdio: "inherit", reject: false });
+    if (r.exitCode !== 0) {
+      throw new UserError(
+        "Building the node image failed; see the output above.",
+        EXIT.environment,
+      );
+    }
+  },
+};
+
+export const imageCommand: CommandModule = {
+  command: "image <action>",
+  describe: "The node base image: status or build",
+  builder: (y) =>
+    y.command(status).command(build).demandCommand(1, "Name an action: status or build."),
+  handler: () => {},
+};
