@@ -1,0 +1,119 @@
+// Figures a report draws, computed from a history alone: each client op's latency, completed
+// ops per second, and the intervals during which faults were in effect.
+import type { Op } from "../../histories/op.ts";
+
+export interface LatencyPoint {
+  /** Seconds since the run started, at the invocation. */
+  at: number;
+  latencyMs: number;
+  type: "ok" | "fail" | "info";
+  f: string;
+}
+
+export interface FaultInterval {
+  label: string;
+  from: number;
+  to: number;
+}
+
+export interface ThroughputBin {
+  at: number;
+  ok: number;
+  fail: number;
+  info: number;
+}
+
+export interface Counts {
+  ok: number;
+  fail: number;
+  info: number;
+  /** Invocations with no completion (a run cut short). */
+  pending: number;
+}
+
+/** Pair every client invocation with its completion (a process has one op in flight). */
+export function latencies(history: readonly Op[]): LatencyPoint[] {
+  const open = new Map<number, Op>();
+  const points: LatencyPoint[] = [];
+  for (const op of history) {
+    if (op.process === "nemesis") continue;
+    if (op.type === "invoke") open.set(op.process, op);
+    else {
+      const inv = open.get(op.process);
+      if (!inv) continue;
+      open.delete(op.process);
+      points.push({
+        at: inv.time / 1e9,
+        latencyMs: (op.time - inv.time) / 1e6,
+        type: op.type,
+        f: op.f,
+      });
+    }
+  }
+  return points;
+}
+
+export function counts(history: readonly Op[]): Counts {
+  const c: Counts = { ok: 0, fail: 0, info: 0, pending: 0 };
+  const open = new Set<number>();
+  for (const op of history) {
+    if (op.process === "nemesis") continue;
+    if (op.type === "invoke") open.add(op.process);
+    else {
+      c[op.type]++;
+      open.delete(op.process);
+    }
+  }
+  c.pending = open.size;
+  return c;
+}
+
+/** Completions per one-second bin, by outcome. */
+export function throughput(points: readonly LatencyPoint[]): ThroughputBin[] {
+  const bins: ThroughputBin[] = [];
+  for (const p of points) {
+    const end = p.at + p.latencyMs / 1000;
+    const i = Math.floor(end);
+    while (bins.length <= i) bins.push({ at: bins.length, ok: 0, fail: 0, info: 0 });
+    bins[i]![p.type]++;
+  }
+  return bins;
+}
+
+// A fault starts with one of these nemesis functions and ends with the matching one.
+const ENDS: Record<string, string> = {
+  "start-partition": "stop-partition",
+  kill: "start",
+  pause: "resume",
+  "start-clock": "stop-clock",
+  "start-loss": "stop-loss",
+};
+
+/** When each fault was in effect: from the invocation of its start to the completion of its
+ *  stop (or the end of the history, when it was never stopped). */
+export function faultIntervals(history: readonly Op[]): FaultInterval[] {
+  const open: { label: string; from: number; end: string }[] = [];
+  const intervals: FaultInterval[] = [];
+  let last = 0;
+  for (const op of history) {
+    last = Math.max(last, op.time / 1e9);
+    if (op.process !== "nemesis") continue;
+    if (op.type === "invoke" && ENDS[op.f]) {
+      const nodes = Array.isArray(op.value) ? (op.value as string[]).join(",") : "";
+      const shape = (op.detail as { shape?: string } | undefined)?.shape;
+      open.push({
+        label: `${op.f}${shape ? ` ${shape}` : ""} ${nodes}`.trim(),
+        from: op.time / 1e9,
+        end: ENDS[op.f]!,
+      });
+    } else if (op.type !== "invoke") {
+      const i = open.findIndex((o) => o.end === op.f);
+      if (i >= 0) {
+        const [o] = open.splice(i, 1);
+        intervals.push({ label: o!.label, from: o!.from, to: op.time / 1e9 });
+      }
+    }
+  }
+  for (const o of open) intervals.push({ label: o.label, from: o.from, to: last });
+  return intervals.sort((a, b) => a.from - b.from);
+}

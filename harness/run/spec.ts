@@ -1,0 +1,66 @@
+// The parameters of one run, as the CLI (or a test) gives them, with their defaults and checks.
+import { UserError } from "../errors.ts";
+import type { FaultKind } from "../../nemesis/schedule.ts";
+
+export interface RunSpec {
+  target: string;
+  variant?: string;
+  nodes: number;
+  workload: string;
+  nemesis: FaultKind[];
+  /** Seconds a fault lasts, and between faults. */
+  nemesisIntervalSeconds: number;
+  /** Seconds of the main phase (client ops under faults). */
+  timeLimitSeconds: number;
+  concurrency: number;
+  seed: number;
+  /** Total client ops per second across workers; 0 = as fast as the clients go. */
+  rate: number;
+  /** Client timeout per op, ms; past it the op is `info`. */
+  timeoutMs: number;
+  /** Seconds to let the cluster recover after the final heal, before the final reads. */
+  settleSeconds: number;
+  /** Root folder of the store. */
+  store: string;
+  /** Budget of the checker. */
+  checkTimeLimitMs: number;
+  checkMemoryLimitMb: number;
+}
+
+export const RUN_DEFAULTS = {
+  nodes: 5,
+  workload: "register",
+  nemesisIntervalSeconds: 5,
+  timeLimitSeconds: 60,
+  concurrency: 10,
+  rate: 100,
+  timeoutMs: 1000,
+  settleSeconds: 5,
+  store: "store",
+  checkTimeLimitMs: 60_000,
+  checkMemoryLimitMb: 1024,
+} as const;
+
+/** Throw a UserError naming the first bad parameter. */
+export function validateSpec(spec: RunSpec): void {
+  const positiveInt = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 1)
+      throw new UserError(`--${name} must be a whole number of at least 1, got ${v}.`);
+  };
+  const nonNegative = (name: string, v: number) => {
+    if (!Number.isFinite(v) || v < 0)
+      throw new UserError(`--${name} must be a number of at least 0, got ${v}.`);
+  };
+  positiveInt("nodes", spec.nodes);
+  positiveInt("concurrency", spec.concurrency);
+  positiveInt("timeout-ms", spec.timeoutMs);
+  nonNegative("time-limit", spec.timeLimitSeconds);
+  nonNegative("rate", spec.rate);
+  nonNegative("settle", spec.settleSeconds);
+  if (!(spec.nemesisIntervalSeconds > 0))
+    throw new UserError(
+      `--nemesis-interval must be a number of seconds above 0, got ${spec.nemesisIntervalSeconds}.`,
+    );
+  if (!Number.isSafeInteger(spec.seed))
+    throw new UserError(`--seed must be a whole number, got ${spec.seed}.`);
+}

@@ -1,0 +1,135 @@
+// Client workers: `concurrency` logical processes spread over the nodes. Each takes the next op
+// from the shared generator, records the invocation, calls its client with an explicit
+// timeout, and records the completion. After an `info` completion the process id is retired
+// (its op may still take effect at any time) and the worker carries on under a fresh one.
+import type { Op } from "../histories/op.ts";
+import type { NodeInfo } from "./runtime/types.ts";
+import type { Client, Completion } from "../targets/types.ts";
+import type { Gen, OpSpec } from "./generator/gen.ts";
+import type { Rng } from "./generator/rng.ts";
+import type { Pacer } from "./generator/pacer.ts";
+import { sleep, type Recorder, type RunClock } from "./generator/clock.ts";
+
+export interface WorkerPoolOptions {
+  concurrency: number;
+  nodes: readonly NodeInfo[];
+  openClient(node: NodeInfo): Promise<Client>;
+  recorder: Recorder;
+  clock: RunClock;
+  rng: Rng;
+  /** The timeout handed to every client call; past it (plus a grace) the op is `info`. */
+  timeoutMs: number;
+  interpret?(op: OpSpec, completion: Completion): Completion;
+  /** Called with every completion, for progress counts. */
+  onComplete?(op: Op): void;
+}
+
+/** Extra time a client gets beyond its own timeout before the worker gives up on it. */
+const GRACE_MS = 1000;
+const CONNECT_BACKOFF_MS = 200;
+
+interface Worker {
+  node: NodeInfo;
+  process: number;
+  client?: Client;
+}
+
+export class WorkerPool {
+  private readonly workers: Worker[];
+  private nextProcess: number;
+
+  constructor(private readonly opts: WorkerPoolOptions) {
+    this.workers = Array.from({ length: opts.concurrency }, (_, i) => ({
+      node: opts.nodes[i % opts.nodes.length]!,
+      process: i,
+    }));
+    this.nextProcess = opts.concurrency;
+  }
+
+  /** Run every worker until `gen` has no more ops or `signal` aborts; ops in flight finish
+   *  (each within its timeout) before this resolves. */
+  async run(gen: Gen, signal: AbortSignal, pacer?: Pacer): Promise<void> {
+    await Promise.all(this.workers.map((w) => this.loop(w, gen, signal, pacer)));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => this.dropClient(w)));
+  }
+
+  private async loop(worker: Worker, gen: Gen, signal: AbortSignal, pacer?: Pacer): Promise<void> {
+    const { clock, rng } = this.opts;
+    while (!signal.aborted) {
+      if (pacer) {
+        const wait = pacer.claim(clock.elapsedMs());
+        if (wait > 0) await sleep(wait, signal);
+        if (signal.aborted) return;
+      }
+      const op = gen.next({ rng, elapsedMs: clock.elapsedMs() });
+      if (!op) return;
+      await this.invoke(worker, op);
+    }
+  }
+
+  private async invoke(worker: Worker, spec: OpSpec): Promise<void> {
+    const { recorder, clock } = this.opts;
+    const base = {
+      process: worker.process,
+      f: spec.f,
+      ...(spec.key !== undefined ? { key: spec.key } : {}),
+      node: worker.node.name,
+    };
+    recorder.append({ ...base, time: clock.nowNs(), type: "invoke", value: spec.value });
+    let completion = await this.call(worker, spec);
+    if (this.opts.interpret) completion = this.opts.interpret(spec, completion);
+    const done = recorder.append({
+      ...base,
+      time: clock.nowNs(),
+      type: completion.type,
+      // A completion without a value keeps the invoked value (write 3 -> ok write 3).
+      value: completion.value !== undefined ? completion.value : spec.value,
+      ...(completion.error !== undefined ? { error: completion.error } : {}),
+    });
+    this.opts.onComplete?.(done);
+    if (completion.type === "info") {
+      worker.process = this.nextProcess++;
+      // The connection may be what failed (a killed node): reconnect before the next op.
+      await this.dropClient(worker);
+    }
+  }
+
+  private async call(worker: Worker, spec: OpSpec): Promise<Completion> {
+    try {
+      worker.client ??= await this.opts.openClient(worker.node);
+    } catch (err) {
+      // Nothing was sent, so the op certainly did not happen. Back off a little: the node
+      // may be down for a while, and retrying in a tight loop only fills the history.
+      await sleep(CONNECT_BACKOFF_MS);
+      return { type: "fail", error: `connect: ${message(err)}` };
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const guard = new Promise<Completion>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ type: "info", error: "timeout" }),
+        this.opts.timeoutMs + GRACE_MS,
+      );
+    });
+    try {
+      return await Promise.race([worker.client.invoke(spec, this.opts.timeoutMs), guard]);
+    } catch (err) {
+      // The contract says clients do not throw; if one does, the outcome is unknown.
+      return { type: "info", error: message(err) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async dropClient(worker: Worker): Promise<void> {
+    const client = worker.client;
+    worker.client = undefined;
+    await client?.close().catch(() => undefined);
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

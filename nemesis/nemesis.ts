@@ -1,0 +1,203 @@
+// Carries out a fault schedule against a live cluster: applies and heals faults through the
+// runtime, records each as a nemesis op in the history, and remembers what is active so that
+// healAll() can undo everything at the end of a run, also an interrupted one.
+import type { Cluster } from "../harness/runtime/types.ts";
+import type { Target } from "../targets/types.ts";
+import type { Recorder, RunClock } from "../harness/generator/clock.ts";
+import { sleep } from "../harness/generator/clock.ts";
+import { affectedNodes, isolate } from "./partitions.ts";
+import type { NemesisEvent, PlannedFault } from "./schedule.ts";
+
+/** A fault in effect, as the progress line and report show it. */
+export interface ActiveFault {
+  id: number;
+  kind: PlannedFault["kind"];
+  nodes: string[];
+  label: string;
+}
+
+const START_F = {
+  partition: "start-partition",
+  kill: "kill",
+  pause: "pause",
+  clock: "start-clock",
+  loss: "start-loss",
+};
+const STOP_F = {
+  partition: "stop-partition",
+  kill: "start",
+  pause: "resume",
+  clock: "stop-clock",
+  loss: "stop-loss",
+};
+
+export class Nemesis {
+  private readonly active = new Map<number, ActiveFault>();
+  /** The fault as applied (leader resolved), needed to heal it. */
+  private readonly planned = new Map<number, PlannedFault>();
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly target: Pick<Target, "leader">,
+    private readonly recorder: Recorder,
+    private readonly clock: RunClock,
+  ) {}
+
+  activeFaults(): ActiveFault[] {
+    return [...this.active.values()];
+  }
+
+  /** Run the schedule until it ends or `signal` aborts. Errors of single faults are recorded
+   *  (as info) and do not stop the run. */
+  async run(events: readonly NemesisEvent[], signal: AbortSignal): Promise<void> {
+    for (const event of events) {
+      await sleep(event.atMs - this.clock.elapsedMs(), signal);
+      if (signal.aborted) return;
+      if (event.action === "start") await this.start(event.faultId, event.fault);
+      else await this.stop(event.faultId);
+    }
+  }
+
+  /** Undo every active fault, and clear the network whatever we think is active. */
+  async healAll(): Promise<void> {
+    for (const id of [...this.active.keys()]) await this.stop(id);
+    await this.cluster.healNetwork().catch(() => undefined);
+  }
+
+  private async start(id: number, fault: PlannedFault): Promise<void> {
+    const resolved = await this.resolve(fault);
+    const nodes = resolved.kind === "partition" ? affectedNodes(resolved.grudge) : resolved.nodes;
+    const label = describe(resolved);
+    const f = START_F[fault.kind];
+    const detail = detailOf(resolved);
+    this.record("invoke", f, nodes, detail);
+    // Marked active before it is applied: a half-applied fault must still be healed.
+    this.active.set(id, { id, kind: fault.kind, nodes, label });
+    this.planned.set(id, resolved);
+    try {
+      await this.apply(resolved);
+      this.record("info", f, nodes, detail);
+    } catch (err) {
+      this.record("info", f, nodes, detail, errorText(err));
+    }
+  }
+
+  private async stop(id: number): Promise<void> {
+    const fault = this.planned.get(id);
+    const active = this.active.get(id);
+    if (!fault || !active) return;
+    const f = STOP_F[fault.kind];
+    this.record("invoke", f, active.nodes);
+    try {
+      await this.heal(fault);
+      this.record("info", f, active.nodes);
+    } catch (err) {
+      this.record("info", f, active.nodes, undefined, errorText(err));
+    }
+    this.active.delete(id);
+    this.planned.delete(id);
+  }
+
+  /** Replace "the leader" with the node that leads now, or the planned fallback. */
+  private async resolve(fault: PlannedFault): Promise<PlannedFault> {
+    const wantsLeader =
+      fault.kind === "partition" ? fault.shape === "isolate-leader" : fault.who === "leader";
+    if (!wantsLeader || !this.target.leader) return fault;
+    const leader = await this.target.leader(this.cluster).catch(() => undefined);
+    if (!leader) return fault;
+    if (fault.kind === "partition") {
+      const names = this.cluster.nodes.map((n) => n.name);
+      return { ...fault, grudge: isolate(names, leader), leaderFallback: leader };
+    }
+    return { ...fault, nodes: [leader] };
+  }
+
+  private async apply(fault: PlannedFault): Promise<void> {
+    const c = this.cluster;
+    switch (fault.kind) {
+      case "partition":
+        return c.partition(fault.grudge);
+      case "kill":
+        await Promise.all(fault.nodes.map((n) => c.kill(n)));
+        return;
+      case "pause":
+        await Promise.all(fault.nodes.map((n) => c.pause(n)));
+        return;
+      case "clock":
+        await Promise.all(fault.nodes.map((n) => c.setClockOffset(n, fault.offsetSeconds)));
+        return;
+      case "loss":
+        await Promise.all(fault.nodes.map((n) => c.loss(n, fault.probability)));
+        return;
+    }
+  }
+
+  private async heal(fault: PlannedFault): Promise<void> {
+    const c = this.cluster;
+    switch (fault.kind) {
+      case "partition":
+      case "loss":
+        return c.healNetwork();
+      case "kill":
+        await Promise.all(fault.nodes.map((n) => c.start(n)));
+        return;
+      case "pause":
+        await Promise.all(fault.nodes.map((n) => c.resume(n)));
+        return;
+      case "clock":
+        await Promise.all(fault.nodes.map((n) => c.setClockOffset(n, 0)));
+        return;
+    }
+  }
+
+  private record(
+    type: "invoke" | "info",
+    f: string,
+    nodes: string[],
+    detail?: unknown,
+    error?: string,
+  ): void {
+    this.recorder.append({
+      time: this.clock.nowNs(),
+      process: "nemesis",
+      type,
+      f,
+      value: nodes,
+      ...(detail !== undefined ? { detail } : {}),
+      ...(error !== undefined ? { error } : {}),
+    });
+  }
+}
+
+function detailOf(fault: PlannedFault): unknown {
+  switch (fault.kind) {
+    case "partition":
+      return { shape: fault.shape, grudge: fault.grudge };
+    case "clock":
+      return { who: fault.who, offsetSeconds: fault.offsetSeconds };
+    case "loss":
+      return { who: fault.who, probability: fault.probability };
+    default:
+      return { who: fault.who };
+  }
+}
+
+/** A short human label: "partition ring", "kill n1,n3", "clock +30s n2". */
+export function describe(fault: PlannedFault): string {
+  switch (fault.kind) {
+    case "partition":
+      return fault.shape === "isolate-leader" || fault.shape === "isolate-one"
+        ? `partition ${fault.shape} ${fault.leaderFallback ?? ""}`.trim()
+        : `partition ${fault.shape}`;
+    case "clock":
+      return `clock ${fault.offsetSeconds > 0 ? "+" : ""}${fault.offsetSeconds}s ${fault.nodes.join(",")}`;
+    case "loss":
+      return `loss ${Math.round(fault.probability * 100)}% ${fault.nodes.join(",")}`;
+    default:
+      return `${fault.kind} ${fault.nodes.join(",")}`;
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,146 @@
+// The fault schedule: a seeded, fully planned list of "start this fault at t" / "stop it at t"
+// events on the run's clock. Planning ahead (rather than deciding live) is what makes the
+// same seed give the same schedule, and lets tests compare schedules without Docker.
+import { Rng } from "../harness/generator/rng.ts";
+import { UserError } from "../harness/errors.ts";
+import type { Grudge } from "../harness/runtime/types.ts";
+import { bridge, halves, isolate, majoritiesRing, type PartitionShape } from "./partitions.ts";
+
+export const FAULT_KINDS = ["partition", "kill", "pause", "clock", "loss"] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Which nodes a node fault hits. "leader" falls back to `nodes` when the target cannot tell. */
+export type Who = "one" | "leader" | "minority" | "majority" | "all";
+
+export type PlannedFault =
+  | { kind: "partition"; shape: PartitionShape; grudge: Grudge; leaderFallback?: string }
+  | { kind: "kill" | "pause"; who: Who; nodes: string[] }
+  | { kind: "clock"; who: Who; nodes: string[]; offsetSeconds: number }
+  | { kind: "loss"; who: Who; nodes: string[]; probability: number };
+
+export interface NemesisEvent {
+  /** Milliseconds after the run's clock started. */
+  atMs: number;
+  action: "start" | "stop";
+  /** Pairs a stop with its start. */
+  faultId: number;
+  fault: PlannedFault;
+}
+
+export interface ScheduleOptions {
+  seed: number;
+  kinds: readonly FaultKind[];
+  nodes: readonly string[];
+  /** Seconds between one fault's start and its stop, and between a stop and the next start. */
+  intervalSeconds: number;
+  timeLimitSeconds: number;
+}
+
+// Fixed rotations: the shapes most likely to expose a bug come first, so even a short run
+// meets them. The seed still chooses which nodes and the exact times.
+const PARTITION_ORDER: PartitionShape[] = [
+  "isolate-leader",
+  "halves",
+  "ring",
+  "bridge",
+  "isolate-one",
+];
+const KILL_ORDER: Who[] = ["all", "leader", "majority", "one", "minority"];
+const PAUSE_ORDER: Who[] = ["leader", "one", "minority"];
+const CLOCK_ORDER: Who[] = ["one", "minority", "leader"];
+const LOSS_ORDER: Who[] = ["minority", "one", "leader"];
+
+/** Parse `--nemesis partition,kill` (or `none`) into fault kinds. */
+export function parseFaultKinds(spec: string): FaultKind[] {
+  const names = spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "" && s !== "none");
+  for (const name of names) {
+    if (!(FAULT_KINDS as readonly string[]).includes(name))
+      throw new UserError(
+        `Unknown nemesis fault "${name}"; use a comma-separated list of ${FAULT_KINDS.join(", ")} (or none).`,
+      );
+  }
+  return [...new Set(names)] as FaultKind[];
+}
+
+function pickNodes(who: Who, nodes: readonly string[], rng: Rng): string[] {
+  const shuffled = rng.shuffle(nodes);
+  const n = nodes.length;
+  const count = {
+    one: 1,
+    leader: 1,
+    minority: Math.max(1, Math.floor((n - 1) / 2)),
+    majority: Math.floor(n / 2) + 1,
+    all: n,
+  }[who];
+  return shuffled.slice(0, count).sort();
+}
+
+function planFault(
+  kind: FaultKind,
+  turn: number,
+  nodes: readonly string[],
+  rng: Rng,
+): PlannedFault {
+  switch (kind) {
+    case "partition": {
+      const shape = PARTITION_ORDER[turn % PARTITION_ORDER.length]!;
+      if (shape === "isolate-leader" || shape === "isolate-one") {
+        const node = rng.pick(nodes);
+        return { kind, shape, grudge: isolate(nodes, node), leaderFallback: node };
+      }
+      const grudge =
+        shape === "halves"
+          ? halves(nodes, rng)
+          : shape === "ring"
+            ? majoritiesRing(nodes, rng)
+            : bridge(nodes, rng);
+      return { kind, shape, grudge };
+    }
+    case "kill":
+    case "pause": {
+      const order = kind === "kill" ? KILL_ORDER : PAUSE_ORDER;
+      const who = order[turn % order.length]!;
+      return { kind, who, nodes: pickNodes(who, nodes, rng) };
+    }
+    case "clock": {
+      const who = CLOCK_ORDER[turn % CLOCK_ORDER.length]!;
+      const offsetSeconds = rng.pick([-1, 1]) * rng.int(1, 120);
+      return { kind, who, nodes: pickNodes(who, nodes, rng), offsetSeconds };
+    }
+    case "loss": {
+      const who = LOSS_ORDER[turn % LOSS_ORDER.length]!;
+      return { kind, who, nodes: pickNodes(who, nodes, rng), probability: rng.int(2, 6) / 10 };
+    }
+  }
+}
+
+/** Plan every fault of a run: quiet for one interval, fault for one interval, and so on, with
+ *  the kinds taken in turn. Every fault started is stopped before the time limit. */
+export function planSchedule(opts: ScheduleOptions): NemesisEvent[] {
+  const rng = Rng.forStream(opts.seed, "nemesis");
+  const events: NemesisEvent[] = [];
+  if (opts.kinds.length === 0) return events;
+  const intervalMs = opts.intervalSeconds * 1000;
+  const endMs = opts.timeLimitSeconds * 1000;
+  const turns = new Map<FaultKind, number>();
+  let t = 0;
+  for (let id = 0; ; id++) {
+    // ±20% seeded jitter keeps faults from lining up with periodic protocol timers.
+    const quiet = intervalMs * (0.8 + 0.4 * rng.float());
+    const hold = intervalMs * (0.8 + 0.4 * rng.float());
+    const start = t + quiet;
+    const stop = start + hold;
+    if (stop > endMs) break;
+    const kind = opts.kinds[id % opts.kinds.length]!;
+    const turn = turns.get(kind) ?? 0;
+    turns.set(kind, turn + 1);
+    const fault = planFault(kind, turn, opts.nodes, rng);
+    events.push({ atMs: Math.round(start), action: "start", faultId: id, fault });
+    events.push({ atMs: Math.round(stop), action: "stop", faultId: id, fault });
+    t = stop;
+  }
+  return events;
+}

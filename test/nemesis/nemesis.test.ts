@@ -1,0 +1,164 @@
+// The nemesis executor against a fake cluster: faults applied in schedule order, recorded as
+// nemesis ops, the leader resolved through the target, and everything healed at the end.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Op } from "../../histories/op.ts";
+import type { Cluster } from "../../harness/runtime/types.ts";
+import { RunClock, type Recorder } from "../../harness/generator/clock.ts";
+import { Nemesis } from "../../nemesis/nemesis.ts";
+import { parseFaultKinds, planSchedule, type NemesisEvent } from "../../nemesis/schedule.ts";
+import { UserError } from "../../harness/errors.ts";
+
+function fakeCluster(calls: string[]): Cluster {
+  const nodes = ["n1", "n2", "n3", "n4", "n5"].map((name, i) => ({ name, ip: `10.0.0.${i + 1}` }));
+  const log =
+    (what: string) =>
+    async (...args: unknown[]) => {
+      calls.push(
+        `${what} ${args.map((a) => (typeof a === "object" ? JSON.stringify(a) : String(a))).join(" ")}`.trim(),
+      );
+    };
+  return {
+    id: "fake",
+    nodes,
+    node: (name) => nodes.find((n) => n.name === name)!,
+    exec: async () => ({ exitCode: 0, stdout: "", stderr: "" }),
+    putFile: async () => {},
+    getFile: async () => Buffer.from(""),
+    logs: async () => "",
+    kill: log("kill"),
+    start: log("start"),
+    pause: log("pause"),
+    resume: log("resume"),
+    partition: log("partition"),
+    dropIncoming: log("dropIncoming"),
+    dropOutgoing: log("dropOutgoing"),
+    loss: log("loss"),
+    healNetwork: log("healNetwork"),
+    setClockOffset: log("clock"),
+    teardown: log("teardown"),
+  };
+}
+
+function recorder(): Recorder & { ops: Op[] } {
+  const ops: Op[] = [];
+  return { ops, append: (op) => (ops.push({ ...op, index: ops.length }), ops.at(-1)!) };
+}
+
+test("parseFaultKinds accepts any combination and rejects unknown names", () => {
+  assert.deepEqual(parseFaultKinds("partition,kill,pause,clock,loss"), [
+    "partition",
+    "kill",
+    "pause",
+    "clock",
+    "loss",
+  ]);
+  assert.deepEqual(parseFaultKinds("none"), []);
+  assert.throws(() => parseFaultKinds("partition,meteor"), UserError);
+});
+
+test("a schedule is carried out, recorded, and the leader is the one the target names", async () => {
+  const calls: string[] = [];
+  const rec = recorder();
+  const nodes = ["n1", "n2", "n3", "n4", "n5"];
+  const schedule = planSchedule({
+    seed: 5,
+    kinds: ["partition", "kill", "pause"],
+    nodes,
+    intervalSeconds: 0.01,
+    timeLimitSeconds: 0.2,
+  });
+  const nemesis = new Nemesis(
+    fakeCluster(calls),
+    { leader: async () => "n4" },
+    rec,
+    new RunClock(),
+  );
+  await nemesis.run(schedule, new AbortController().signal);
+  const nem = rec.ops.filter((o) => o.process === "nemesis");
+  assert.equal(
+    nem.length,
+    schedule.length * 2,
+    "each start and stop recorded as invoke + completion",
+  );
+  assert.deepEqual(
+    nem.slice(0, 4).map((o) => `${o.type} ${o.f}`),
+    [
+      "invoke start-partition",
+      "info start-partition",
+      "invoke stop-partition",
+      "info stop-partition",
+    ],
+  );
+  // The first partition isolates the leader the target reported.
+  assert.deepEqual((nem[0]!.detail as { grudge: Record<string, string[]> }).grudge.n4, [
+    "n1",
+    "n2",
+    "n3",
+    "n5",
+  ]);
+  assert.ok(calls.includes("kill n1") || calls.some((c) => c.startsWith("kill")));
+  assert.equal(
+    calls.filter((c) => c.startsWith("kill")).length,
+    calls.filter((c) => c.startsWith("start")).length,
+  );
+  assert.deepEqual(nemesis.activeFaults(), []);
+});
+
+test("an interrupted schedule leaves faults that healAll undoes, recorded", async () => {
+  const calls: string[] = [];
+  const rec = recorder();
+  const events: NemesisEvent[] = [
+    {
+      atMs: 0,
+      action: "start",
+      faultId: 0,
+      fault: { kind: "pause", who: "minority", nodes: ["n1", "n2"] },
+    },
+    {
+      atMs: 60_000,
+      action: "stop",
+      faultId: 0,
+      fault: { kind: "pause", who: "minority", nodes: ["n1", "n2"] },
+    },
+  ];
+  const nemesis = new Nemesis(fakeCluster(calls), {}, rec, new RunClock());
+  const stop = new AbortController();
+  const running = nemesis.run(events, stop.signal);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(
+    nemesis.activeFaults().map((f) => f.label),
+    ["pause n1,n2"],
+  );
+  stop.abort();
+  await running;
+  await nemesis.healAll();
+  assert.deepEqual(calls, ["pause n1", "pause n2", "resume n1", "resume n2", "healNetwork"]);
+  assert.deepEqual(
+    rec.ops.map((o) => `${o.type} ${o.f} ${JSON.stringify(o.value)}`),
+    [
+      'invoke pause ["n1","n2"]',
+      'info pause ["n1","n2"]',
+      'invoke resume ["n1","n2"]',
+      'info resume ["n1","n2"]',
+    ],
+  );
+});
+
+test("a fault that fails to apply is recorded with its error and still healed", async () => {
+  const calls: string[] = [];
+  const cluster = fakeCluster(calls);
+  cluster.kill = async () => {
+    throw new Error("container gone");
+  };
+  const rec = recorder();
+  const nemesis = new Nemesis(cluster, {}, rec, new RunClock());
+  const fault = { kind: "kill", who: "one", nodes: ["n2"] } as const;
+  await nemesis.run(
+    [{ atMs: 0, action: "start", faultId: 1, fault }],
+    new AbortController().signal,
+  );
+  assert.equal(rec.ops[1]!.error, "container gone");
+  await nemesis.healAll();
+  assert.ok(calls.includes("start n2"));
+});
