@@ -1,0 +1,176 @@
+// history.jsonl: one Op per line. The writer appends and flushes as it goes so that a control
+// process killed mid-run leaves a readable history; the reader streams and tolerates a
+// truncated last line (the one the writer was in the middle of).
+import fs from "node:fs";
+import readline from "node:readline";
+import { UserError } from "../harness/errors.ts";
+import type { Op, OpType } from "./op.ts";
+
+/** How long appended ops may sit in memory before they are written (ms). */
+const FLUSH_INTERVAL_MS = 5;
+/** Write at once when this much is buffered, whatever the timer says. */
+const FLUSH_BYTES = 64 * 1024;
+
+/** Appends ops to a JSONL file, assigning their indexes. */
+export class HistoryWriter {
+  private nextIndex = 0;
+  private buffer: string[] = [];
+  private bufferedBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly fd: number,
+  ) {}
+
+  /** Opens (creating or truncating) the file at `path`. */
+  static open(path: string): HistoryWriter {
+    return new HistoryWriter(path, fs.openSync(path, "w"));
+  }
+
+  /** Records one op; returns it with its index. Written within a few milliseconds. */
+  append(op: Omit<Op, "index">): Op {
+    if (this.closed) throw new Error(`HistoryWriter for ${this.path} is closed`);
+    const full = { index: this.nextIndex++, ...op } as Op;
+    const line = JSON.stringify(full) + "\n";
+    this.buffer.push(line);
+    this.bufferedBytes += line.length;
+    if (this.bufferedBytes >= FLUSH_BYTES) this.flushSync();
+    else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.flushSync(), FLUSH_INTERVAL_MS);
+    }
+    return full;
+  }
+
+  /** Writes everything buffered now. One write call per flush keeps lines whole on a kill. */
+  flushSync(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.buffer.length === 0) return;
+    const data = this.buffer.join("");
+    this.buffer = [];
+    this.bufferedBytes = 0;
+    fs.writeSync(this.fd, data);
+  }
+
+  /** Flushes, syncs to disk and closes the file. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flushSync();
+    this.closed = true;
+    fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+  }
+}
+
+const TYPES = new Set<string>(["invoke", "ok", "fail", "info"]);
+
+/** Checks one parsed JSONL line is an Op; returns what is wrong, or undefined. */
+function opProblem(v: unknown): string | undefined {
+  if (v === null || typeof v !== "object" || Array.isArray(v))
+    return "expected a JSON object (one op per line)";
+  const o = v as Record<string, unknown>;
+  if (typeof o.type !== "string" || !TYPES.has(o.type)) {
+    return `expected "type" to be "invoke", "ok", "fail" or "info", found ${JSON.stringify(o.type) ?? "nothing"}`;
+  }
+  if (!(
+    o.process === "nemesis" ||
+    (typeof o.process === "number" && Number.isInteger(o.process))
+  )) {
+    return `expected "process" to be an integer or "nemesis", found ${JSON.stringify(o.process) ?? "nothing"}`;
+  }
+  if (typeof o.f !== "string")
+    return `expected "f" to be a string, found ${JSON.stringify(o.f) ?? "nothing"}`;
+  if (o.time !== undefined && typeof o.time !== "number")
+    return `expected "time" to be a number of nanoseconds`;
+  if (o.key !== undefined && typeof o.key !== "string") return `expected "key" to be a string`;
+  return undefined;
+}
+
+/** Parses one JSONL line (1-based `lineNo`) into an Op; `position` fills a missing index. */
+function parseLine(text: string, file: string, lineNo: number, position: number): Op {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new UserError(
+      `${file}, line ${lineNo}: expected one JSON object per line, found malformed JSON; fix or remove that line.`,
+    );
+  }
+  const problem = opProblem(v);
+  if (problem) throw new UserError(`${file}, line ${lineNo}: ${problem}; fix or remove that line.`);
+  const op = v as Op & { type: OpType };
+  if (typeof op.index !== "number") op.index = position;
+  if (typeof op.time !== "number") op.time = 0;
+  return op;
+}
+
+/** Streams the ops of a JSONL history. A final line cut short by a crash is ignored. */
+export async function* streamHistory(path: string): AsyncGenerator<Op> {
+  let stream: fs.ReadStream;
+  try {
+    await fs.promises.access(path, fs.constants.R_OK);
+    stream = fs.createReadStream(path, { encoding: "utf8" });
+  } catch {
+    throw new UserError(`Cannot read history file ${path}; check the path.`);
+  }
+  const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  let lineNo = 0;
+  let position = 0;
+  // Hold one line back: only the last line may be truncated, and only then is it forgiven.
+  let pending: { text: string; lineNo: number } | undefined;
+  for await (const text of lines) {
+    lineNo++;
+    if (pending) yield parseLine(pending.text, path, pending.lineNo, position++);
+    pending = text.trim() === "" ? undefined : { text, lineNo };
+  }
+  if (pending) {
+    const endsWithNewline = await fileEndsWithNewline(path);
+    try {
+      yield parseLine(pending.text, path, pending.lineNo, position++);
+    } catch (e) {
+      if (endsWithNewline) throw e; // a complete but malformed line
+    }
+  }
+}
+
+async function fileEndsWithNewline(path: string): Promise<boolean> {
+  const fh = await fs.promises.open(path, "r");
+  try {
+    const { size } = await fh.stat();
+    if (size === 0) return true;
+    const buf = Buffer.alloc(1);
+    await fh.read(buf, 0, 1, size - 1);
+    return buf[0] === 0x0a;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads a whole JSONL history. */
+export async function readHistory(path: string): Promise<Op[]> {
+  const ops: Op[] = [];
+  for await (const op of streamHistory(path)) ops.push(op);
+  return ops;
+}
+
+/** Parses JSONL text already in memory (used by loadHistory and the parser tests). */
+export function parseJsonl(text: string, file: string): Op[] {
+  const ops: Op[] = [];
+  const lines = text.split("\n");
+  const truncatedLast = !text.endsWith("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i].replace(/\r$/, "");
+    if (t.trim() === "") continue;
+    try {
+      ops.push(parseLine(t, file, i + 1, ops.length));
+    } catch (e) {
+      if (truncatedLast && i === lines.length - 1) break;
+      throw e;
+    }
+  }
+  return ops;
+}

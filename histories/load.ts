@@ -1,0 +1,61 @@
+// loadHistory: read a history in any format Faultline understands, detecting which.
+//   - our JSONL (history.jsonl): lines starting with `{"`
+//   - Jepsen EDN (history.edn): a vector/list of maps, or maps one per line
+//   - Jepsen log lines (jepsen.log): lines containing `jepsen.util - <process> :<type>`
+import fs from "node:fs";
+import { UserError } from "../harness/errors.ts";
+import { parseJsonl } from "./jsonl.ts";
+import { parseJepsenEdn, parseJepsenLog } from "./jepsen.ts";
+import type { Op } from "./op.ts";
+
+export type HistoryFormat = "jsonl" | "edn" | "jepsen-log";
+
+/** Guesses the format from the content (first meaningful character), then the file name. */
+export function detectFormat(text: string, path: string): HistoryFormat {
+  if (/jepsen\.util - \S+[ \t]+:(invoke|ok|fail|info)/.test(text.slice(0, 1 << 20)))
+    return "jepsen-log";
+  const first = /[^\s,]/.exec(text);
+  if (first) {
+    const c = first[0];
+    const rest = text.slice(first.index + 1).trimStart();
+    if (c === "{" && rest.startsWith('"')) return "jsonl";
+    if (c === "{" || c === "[" || c === "(" || c === ";" || c === "#") return "edn";
+  }
+  if (path.endsWith(".jsonl") || path.endsWith(".json")) return "jsonl";
+  if (path.endsWith(".log")) return "jepsen-log";
+  return "edn";
+}
+
+/** Parses history text of a known format. */
+export function parseHistory(text: string, format: HistoryFormat, path: string): Op[] {
+  switch (format) {
+    case "jsonl":
+      return parseJsonl(text, path);
+    case "edn":
+      return parseJepsenEdn(text, path);
+    case "jepsen-log":
+      return parseJepsenLog(text, path);
+  }
+}
+
+/** Reads the history at `path` (JSONL, Jepsen EDN or Jepsen log), detecting its format. */
+export async function loadHistory(path: string): Promise<Op[]> {
+  let text: string;
+  try {
+    text = await fs.promises.readFile(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "it does not exist"
+        : code === "EISDIR"
+          ? "it is a directory"
+          : `${code ?? "unreadable"}`;
+    throw new UserError(
+      `Cannot read history ${path}: ${why}; pass a history.jsonl, history.edn or Jepsen log file.`,
+    );
+  }
+  if (text.trim() === "")
+    throw new UserError(`History ${path} is empty; pass a file with at least one operation.`);
+  return parseHistory(text, detectFormat(text, path), path);
+}
