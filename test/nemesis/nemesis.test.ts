@@ -6,7 +6,12 @@ import type { Op } from "../../histories/op.ts";
 import type { Cluster } from "../../harness/runtime/types.ts";
 import { RunClock, type Recorder } from "../../harness/generator/clock.ts";
 import { Nemesis } from "../../nemesis/nemesis.ts";
-import { parseFaultKinds, planSchedule, type NemesisEvent } from "../../nemesis/schedule.ts";
+import {
+  parseFaultKinds,
+  planSchedule,
+  type NemesisEvent,
+  type PlannedFault,
+} from "../../nemesis/schedule.ts";
 import { UserError } from "../../harness/errors.ts";
 
 function fakeCluster(calls: string[]): Cluster {
@@ -42,7 +47,14 @@ function fakeCluster(calls: string[]): Cluster {
 
 function recorder(): Recorder & { ops: Op[] } {
   const ops: Op[] = [];
-  return { ops, append: (op) => (ops.push({ ...op, index: ops.length }), ops.at(-1)!) };
+  return {
+    ops,
+    append: (op) => {
+      const full = { ...op, index: ops.length } as Op;
+      ops.push(full);
+      return full;
+    },
+  };
 }
 
 test("parseFaultKinds accepts any combination and rejects unknown names", () => {
@@ -153,7 +165,7 @@ test("a fault that fails to apply is recorded with its error and still healed", 
   };
   const rec = recorder();
   const nemesis = new Nemesis(cluster, {}, rec, new RunClock());
-  const fault = { kind: "kill", who: "one", nodes: ["n2"] } as const;
+  const fault: PlannedFault = { kind: "kill", who: "one", nodes: ["n2"] };
   await nemesis.run(
     [{ atMs: 0, action: "start", faultId: 1, fault }],
     new AbortController().signal,
