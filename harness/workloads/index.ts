@@ -1,0 +1,22 @@
+// Every workload by name.
+import { UserError } from "../errors.ts";
+import { registerWorkload } from "./register.ts";
+import type { Workload } from "./types.ts";
+
+export type { Workload } from "./types.ts";
+
+export const workloads: Record<string, { description: string; create: () => Workload }> = {
+  register: {
+    description: "read/write/cas on a few keys; linearizable per key",
+    create: () => registerWorkload(),
+  },
+};
+
+export function getWorkload(name: string): Workload {
+  const entry = workloads[name];
+  if (!entry)
+    throw new UserError(
+      `Unknown workload "${name}"; known workloads: ${Object.keys(workloads).join(", ")}.`,
+    );
+  return entry.create();
+}
