@@ -99,7 +99,8 @@ function describeOp(o: Explanation["op"]): string {
   const key = o.key !== undefined ? ` ${o.key}` : "";
   const value = o.value === undefined ? "" : ` ${showValue(o.value)}`;
   const how = o.type === "info" ? ", outcome unknown" : "";
-  return `op ${o.index} (process ${o.process}: ${o.f}${key}${value}${how})`;
+  const span = o.completeIndex !== undefined ? `${o.index}->${o.completeIndex}` : `${o.index}`;
+  return `op ${span} (process ${o.process}: ${o.f}${key}${value}${how})`;
 }
 
 function summary(e: Explanation): string {
