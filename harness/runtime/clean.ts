@@ -1,12 +1,16 @@
 // Remove every leftover of every Faultline cluster: labelled containers and networks. Fault
 // rules live in the containers' network namespaces, so they vanish with them.
 import { docker } from "./docker.ts";
-import { LABEL } from "./names.ts";
+import { CLUSTER_LABEL, LABEL } from "./names.ts";
 import { removeContainers } from "./cluster.ts";
 import { removeNetwork } from "./network.ts";
 
-export async function cleanAll(): Promise<{ containers: number; networks: number }> {
-  const filters = { label: [`${LABEL}=1`] };
+/** Remove every labelled container and network, or only those of one cluster. */
+export async function cleanAll(
+  clusterId?: string,
+): Promise<{ containers: number; networks: number }> {
+  const label = clusterId ? [`${LABEL}=1`, `${CLUSTER_LABEL}=${clusterId}`] : [`${LABEL}=1`];
+  const filters = { label };
   const containers = await removeContainers(await docker().listContainers({ all: true, filters }));
   let networks = 0;
   for (const net of await docker().listNetworks({ filters })) {
