@@ -1,0 +1,122 @@
+// The flow of one run, in process: fake cluster and target, the real generator, workers,
+// nemesis, history writer, checker, store and reports. (Real containers: run-docker.test.ts.)
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, readlinkSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readHistory } from "../../histories/jsonl.ts";
+import { formatExplanation } from "../../checkers/linearizable/index.ts";
+import { getWorkload } from "../../harness/workloads/index.ts";
+import { runTest, type RunDeps } from "../../harness/run/orchestrate.ts";
+import { RUN_DEFAULTS, type RunSpec } from "../../harness/run/spec.ts";
+import { EXIT, UserError } from "../../harness/errors.ts";
+import { fakeCluster, fakeTarget, type FakeTargetOptions } from "./fakes.ts";
+import { Writable } from "node:stream";
+
+const quiet = new Writable({ write: (_c, _e, cb) => cb() });
+
+function setup(opts: FakeTargetOptions, signal?: AbortSignal) {
+  const calls: string[] = [];
+  const store = mkdtempSync(join(tmpdir(), "faultline-run-"));
+  const spec: RunSpec = {
+    ...RUN_DEFAULTS,
+    target: "fake",
+    nodes: 3,
+    workload: "register",
+    nemesis: ["partition", "kill", "pause"],
+    nemesisIntervalSeconds: 0.1,
+    timeLimitSeconds: 1.5,
+    settleSeconds: 0,
+    rate: 2000,
+    seed: 11,
+    store,
+  };
+  const deps: RunDeps = {
+    getTarget: (name) => {
+      if (name !== "fake") throw new UserError(`Unknown target ${name}.`);
+      return fakeTarget(opts, calls);
+    },
+    getWorkload,
+    createCluster: async (s) => fakeCluster(s.nodes, calls),
+    explain: formatExplanation,
+    progressStream: quiet,
+    signal,
+  };
+  return { spec, deps, calls, store };
+}
+
+test("a correct system is valid, and the run folder holds everything", async () => {
+  const { spec, deps, calls, store } = setup({ flaky: true });
+  const outcome = await runTest(spec, deps);
+  assert.equal(outcome.verdict, true, outcome.explanation.join("\n"));
+  assert.equal(outcome.exitCode, EXIT.valid);
+  assert.ok(outcome.counts.ok > 100 && outcome.counts.info > 0);
+  // store layout
+  const test = JSON.parse(readFileSync(join(outcome.dir, "test.json"), "utf8"));
+  assert.equal(test.seed, 11);
+  assert.deepEqual(test.checker, { model: "kv" });
+  assert.match(test.version, /^0\.1\.0/);
+  assert.equal(JSON.parse(readFileSync(join(outcome.dir, "results.json"), "utf8")).valid, true);
+  const report = readFileSync(join(outcome.dir, "report.html"), "utf8");
+  assert.match(report, /VALID/);
+  assert.match(report, /<svg/);
+  assert.doesNotMatch(report, /<script src|<link /, "no external assets");
+  assert.match(readFileSync(join(outcome.dir, "junit.xml"), "utf8"), /failures="0"/);
+  assert.equal(
+    readFileSync(join(outcome.dir, "logs", "n2.log"), "utf8"),
+    "container output of n2\n",
+  );
+  assert.ok(existsSync(join(outcome.dir, "logs", "n1-_var_log_node.log")));
+  assert.equal(readlinkSync(join(store, "latest")), join("fake", outcome.dir.split("/").at(-1)!));
+  // the history: nemesis ops present, every fault healed, final reads of every key
+  const history = await readHistory(join(outcome.dir, "history.jsonl"));
+  const nem = history.filter((o) => o.process === "nemesis" && o.type === "invoke").map((o) => o.f);
+  assert.ok(nem.includes("start-partition") && nem.includes("kill") && nem.includes("pause"));
+  assert.equal(nem.filter((f) => f === "kill").length, nem.filter((f) => f === "start").length);
+  assert.ok(calls.indexOf("teardown") > calls.lastIndexOf("healNetwork"));
+  const lastReads = history.filter((o) => o.type === "invoke").slice(-3);
+  assert.deepEqual(lastReads.map((o) => `${o.f} ${o.key}`).sort(), [
+    "read k0",
+    "read k1",
+    "read k2",
+  ]);
+});
+
+test("a system with stale reads is found invalid, with an explanation", async () => {
+  const { spec, deps } = setup({ stale: true });
+  const outcome = await runTest(spec, deps);
+  assert.equal(outcome.verdict, false);
+  assert.equal(outcome.exitCode, EXIT.invalid);
+  assert.ok(outcome.explanation.length > 1);
+  assert.match(readFileSync(join(outcome.dir, "report.html"), "utf8"), /INVALID/);
+  assert.match(readFileSync(join(outcome.dir, "junit.xml"), "utf8"), /<failure/);
+});
+
+test("an interrupted run heals, tears down, and stores a readable history marked incomplete", async () => {
+  const stop = new AbortController();
+  const { spec, deps, calls } = setup({ latencyMs: 1 }, stop.signal);
+  spec.timeLimitSeconds = 30;
+  setTimeout(() => stop.abort(), 400);
+  const t0 = Date.now();
+  const outcome = await runTest(spec, deps);
+  assert.ok(Date.now() - t0 < 5000, "stops promptly");
+  assert.equal(outcome.exitCode, EXIT.interrupted);
+  const results = JSON.parse(readFileSync(join(outcome.dir, "results.json"), "utf8"));
+  assert.equal(results.incomplete, true);
+  assert.ok((await readHistory(join(outcome.dir, "history.jsonl"))).length > 10);
+  assert.ok(calls.includes("teardown"));
+  assert.equal(
+    calls.filter((c) => c.startsWith("pause")).length,
+    calls.filter((c) => c.startsWith("resume")).length,
+  );
+});
+
+test("bad input is one clear error before anything starts", async () => {
+  const { spec, deps } = setup({});
+  await assert.rejects(runTest({ ...spec, variant: "nope" }, deps), (e: UserError) =>
+    /no variant "nope"/.test(e.message),
+  );
+  await assert.rejects(runTest({ ...spec, workload: "bank" }, deps), UserError);
+  await assert.rejects(runTest({ ...spec, concurrency: 0 }, deps), /--concurrency/);
+});

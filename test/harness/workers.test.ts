@@ -1,0 +1,126 @@
+// Client workers: invoke/complete pairs, fresh process ids after info, timeouts, spreading.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Op } from "../../histories/op.ts";
+import { WorkerPool } from "../../harness/workers.ts";
+import { RunClock, type Recorder } from "../../harness/generator/clock.ts";
+import { Rng } from "../../harness/generator/rng.ts";
+import { from, limit } from "../../harness/generator/gen.ts";
+import type { Client } from "../../targets/types.ts";
+
+function recorder(): Recorder & { ops: Op[] } {
+  const ops: Op[] = [];
+  return {
+    ops,
+    append: (op) => {
+      const full = { ...op, index: ops.length } as Op;
+      ops.push(full);
+      return full;
+    },
+  };
+}
+const nodes = [1, 2, 3].map((i) => ({ name: `n${i}`, ip: `10.0.0.${i}` }));
+
+test("each process has one op in flight, and after info continues under a fresh id", async () => {
+  const rec = recorder();
+  let calls = 0;
+  const client: Client = {
+    invoke: async () =>
+      ++calls % 7 === 0 ? { type: "info", error: "timeout" } : { type: "ok", value: 1 },
+    close: async () => {},
+  };
+  const pool = new WorkerPool({
+    concurrency: 5,
+    nodes,
+    openClient: async () => client,
+    recorder: rec,
+    clock: new RunClock(),
+    rng: Rng.seeded(1),
+    timeoutMs: 100,
+  });
+  await pool.run(
+    limit(
+      200,
+      from(() => ({ f: "read", key: "k" })),
+    ),
+    new AbortController().signal,
+  );
+  assert.equal(rec.ops.length, 400);
+  const inFlight = new Map<number, boolean>();
+  const retired = new Set<number>();
+  for (const op of rec.ops) {
+    const p = op.process as number;
+    assert.ok(!retired.has(p), `process ${p} reused after info`);
+    if (op.type === "invoke") {
+      assert.ok(!inFlight.get(p), `process ${p} has two ops in flight`);
+      inFlight.set(p, true);
+    } else {
+      inFlight.set(p, false);
+      if (op.type === "info") retired.add(p);
+    }
+  }
+  assert.ok(retired.size >= 25, "every info retired its process");
+  assert.deepEqual(
+    [...new Set(rec.ops.filter((o) => (o.process as number) < 5).map((o) => o.node))].sort(),
+    ["n1", "n2", "n3"],
+  );
+});
+
+test("a client that hangs past its timeout gives info; one that cannot connect gives fail", async () => {
+  const rec = recorder();
+  let opened = 0;
+  const pool = new WorkerPool({
+    concurrency: 2,
+    nodes,
+    openClient: async (node) => {
+      if (node.name === "n2") throw new Error("refused");
+      opened++;
+      return { invoke: () => new Promise(() => {}), close: async () => {} };
+    },
+    recorder: rec,
+    clock: new RunClock(),
+    rng: Rng.seeded(1),
+    timeoutMs: 10,
+  });
+  const t0 = Date.now();
+  await pool.run(
+    limit(
+      2,
+      from(() => ({ f: "write", key: "k", value: 3 })),
+    ),
+    new AbortController().signal,
+  );
+  assert.ok(Date.now() - t0 < 3000);
+  const done = rec.ops.filter((o) => o.type !== "invoke");
+  assert.deepEqual(done.map((o) => [o.node, o.type]).sort(), [
+    ["n1", "info"],
+    ["n2", "fail"],
+  ]);
+  assert.equal(done.find((o) => o.type === "info")!.error, "timeout");
+  assert.equal(opened, 1);
+});
+
+test("an abort stops the workers from taking new ops", async () => {
+  const rec = recorder();
+  const stop = new AbortController();
+  const pool = new WorkerPool({
+    concurrency: 3,
+    nodes,
+    openClient: async () => ({
+      invoke: async () => (await new Promise((r) => setTimeout(r, 5)), { type: "ok" }),
+      close: async () => {},
+    }),
+    recorder: rec,
+    clock: new RunClock(),
+    rng: Rng.seeded(1),
+    timeoutMs: 100,
+  });
+  setTimeout(() => stop.abort(), 50);
+  await pool.run(
+    from(() => ({ f: "read", key: "k" })),
+    stop.signal,
+  );
+  const invokes = rec.ops.filter((o) => o.type === "invoke").length;
+  assert.equal(invokes, rec.ops.length - invokes, "every invocation completed");
+  assert.ok(invokes > 3 && invokes < 200);
+});
