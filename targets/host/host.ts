@@ -1,0 +1,313 @@
+// The node host: the main process of every node container (docs/node-protocol.md).
+//
+//   node host.js [--client-port 7070] [--peer-port 7071] [--state-dir /var/lib/faultline]
+//                [--log-file /var/log/faultline/host.log] -- <program> [args...]
+//
+// It runs the node program, sends it `init` once it knows the cluster (the `topology`
+// request, kept on disk for restarts), carries the program's messages to other nodes' hosts
+// as UDP datagrams (a datagram to a cut-off peer is simply lost: never queued, never late),
+// routes client requests arriving over TCP to the program and the program's replies back,
+// and counts messages by type. If the program exits, the host logs it and exits too, so the
+// container stops; starting it again is the runtime's job.
+import { spawn } from "node:child_process";
+import * as dgram from "node:dgram";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import { ERRORS } from "./errors.ts";
+import { onLines } from "./lines.ts";
+import { CLIENT_PORT, HOST_LOG, MAX_DATAGRAM_BYTES, PEER_PORT, STATE_DIR } from "./ports.ts";
+import { HostStats } from "./stats.ts";
+import { isTopology, loadTopology, peerAddress, saveTopology } from "./topology.ts";
+import type { Topology } from "./topology.ts";
+
+interface Body {
+  type: string;
+  msg_id?: number;
+  in_reply_to?: number;
+  [field: string]: unknown;
+}
+interface Message {
+  src: string;
+  dest: string;
+  body: Body;
+}
+
+export interface HostConfig {
+  clientPort: number;
+  peerPort: number;
+  stateDir: string;
+  logFile: string;
+  program: string[];
+}
+
+export function parseArgs(argv: string[]): HostConfig {
+  const dash = argv.indexOf("--");
+  const own = dash >= 0 ? argv.slice(0, dash) : argv;
+  const program = dash >= 0 ? argv.slice(dash + 1) : [];
+  const get = (name: string) => {
+    const i = own.indexOf(`--${name}`);
+    return i >= 0 ? own[i + 1] : undefined;
+  };
+  if (program.length === 0) {
+    throw new Error("usage: host.js [--client-port N] [--peer-port N] -- <program> [args...]");
+  }
+  return {
+    clientPort: Number(get("client-port") ?? CLIENT_PORT),
+    peerPort: Number(get("peer-port") ?? PEER_PORT),
+    stateDir: get("state-dir") ?? STATE_DIR,
+    logFile: get("log-file") ?? HOST_LOG,
+    program,
+  };
+}
+
+export class NodeHost {
+  readonly stats = new HostStats();
+  private topology: Topology | undefined;
+  private program: ReturnType<typeof spawn> | undefined;
+  private ready = false;
+  private clients = new Map<string, net.Socket>();
+  private udp = dgram.createSocket("udp4");
+  private server = net.createServer((socket) => this.onClient(socket));
+  private logFd: number | undefined;
+
+  constructor(readonly config: HostConfig) {
+    fs.mkdirSync(path.dirname(config.logFile), { recursive: true });
+    this.logFd = fs.openSync(config.logFile, "a");
+  }
+
+  private get topologyFile(): string {
+    return path.join(this.config.stateDir, "host", "topology.json");
+  }
+
+  log(line: string): void {
+    const text = `${new Date().toISOString()} ${line}\n`;
+    process.stderr.write(text);
+    if (this.logFd !== undefined) fs.writeSync(this.logFd, text);
+  }
+
+  async start(): Promise<void> {
+    this.udp.on("message", (data) => this.onDatagram(data));
+    this.udp.on("error", (err) => this.log(`host: udp error: ${err.message}`));
+    await new Promise<void>((resolve) => this.udp.bind(this.config.peerPort, resolve));
+    await new Promise<void>((resolve) => this.server.listen(this.config.clientPort, resolve));
+    this.log(
+      `host: clients on tcp ${this.config.clientPort}, peers on udp ${this.config.peerPort}, program: ${this.config.program.join(" ")}`,
+    );
+    const saved = loadTopology(this.topologyFile);
+    if (saved) {
+      this.log(`host: topology from disk, this is ${saved.node_id}`);
+      this.useTopology(saved);
+    } else {
+      this.log("host: waiting for a topology request");
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.program?.kill("SIGKILL");
+    for (const s of this.clients.values()) s.destroy();
+    this.udp.close();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    if (this.logFd !== undefined) fs.closeSync(this.logFd);
+    this.logFd = undefined;
+  }
+
+  // ---- the node program ------------------------------------------------------------------
+
+  private useTopology(t: Topology): void {
+    this.topology = t;
+    const [cmd, ...args] = this.config.program;
+    const dataDir = path.join(this.config.stateDir, "data");
+    fs.mkdirSync(dataDir, { recursive: true });
+    const child = spawn(cmd, args, {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, FAULTLINE_DATA_DIR: dataDir, FAULTLINE_NODE_ID: t.node_id },
+    });
+    this.program = child;
+    this.log(`host: started node program, pid ${child.pid}`);
+    child.stdin!.on("error", (err) => this.log(`host: program stdin: ${err.message}`));
+    onLines(child.stdout!, (line) => this.fromProgram(line));
+    onLines(child.stderr!, (line) => this.log(`[${t.node_id}] ${line}`));
+    child.on("error", (err) => {
+      this.log(`host: cannot start the node program: ${err.message}; host exits`);
+      process.exitCode = 1;
+      void this.stop();
+    });
+    child.on("exit", (code, signal) => {
+      this.log(`host: node program exited (code ${code}, signal ${signal}); host exits`);
+      process.exitCode = 1;
+      void this.stop();
+    });
+    const init = {
+      src: "host",
+      dest: t.node_id,
+      body: {
+        type: "init",
+        msg_id: 0,
+        node_id: t.node_id,
+        node_ids: Object.keys(t.nodes).sort(byNodeNumber),
+      },
+    };
+    this.toProgram(init);
+  }
+
+  private toProgram(msg: Message): void {
+    this.program?.stdin?.write(JSON.stringify(msg) + "\n");
+  }
+
+  private fromProgram(line: string): void {
+    let msg: Message;
+    try {
+      msg = JSON.parse(line) as Message;
+      if (typeof msg.dest !== "string" || typeof msg.body?.type !== "string") throw new Error();
+    } catch {
+      this.log(`host: ignoring program output that is not a message: ${line.slice(0, 200)}`);
+      return;
+    }
+    const t = this.topology!;
+    if (msg.dest === "host") {
+      if (msg.body.type === "init_ok") {
+        this.ready = true;
+        this.log(`host: node program ready as ${t.node_id}`);
+      }
+      return;
+    }
+    if (msg.dest === t.node_id) return this.toProgram(msg);
+    if (msg.dest in t.nodes) return this.toPeer(msg, t.nodes[msg.dest]);
+    const socket = this.clients.get(msg.dest);
+    if (!socket || socket.destroyed) {
+      this.stats.dropped.add(msg.body.type);
+      return;
+    }
+    this.stats.clientOut.add(msg.body.type);
+    socket.write(JSON.stringify(msg) + "\n");
+  }
+
+  // ---- peers: one message per UDP datagram -------------------------------------------
+
+  private toPeer(msg: Message, address: string): void {
+    const data = Buffer.from(JSON.stringify(msg));
+    if (data.length > MAX_DATAGRAM_BYTES) {
+      this.stats.dropped.add(msg.body.type);
+      this.log(
+        `host: dropped a ${data.length}-byte ${msg.body.type} to ${msg.dest} (limit ${MAX_DATAGRAM_BYTES})`,
+      );
+      return;
+    }
+    const { host, port } = peerAddress(address);
+    this.stats.sent.add(msg.body.type);
+    // No retry and no queue: if the peer is cut off, the datagram is lost.
+    this.udp.send(data, port, host, (err) => {
+      if (err) this.stats.dropped.add(msg.body.type);
+    });
+  }
+
+  private onDatagram(data: Buffer): void {
+    let msg: Message;
+    try {
+      msg = JSON.parse(data.toString("utf8")) as Message;
+    } catch {
+      return;
+    }
+    if (!this.topology || msg.dest !== this.topology.node_id || !this.ready) {
+      this.stats.dropped.add(String(msg.body?.type));
+      return;
+    }
+    this.stats.received.add(msg.body.type);
+    this.toProgram(msg);
+  }
+
+  // ---- clients: JSON lines over TCP ------------------------------------------------------
+
+  private onClient(socket: net.Socket): void {
+    socket.setNoDelay(true);
+    socket.on("error", () => socket.destroy());
+    socket.on("close", () => {
+      for (const [id, s] of this.clients) if (s === socket) this.clients.delete(id);
+    });
+    onLines(socket, (line) => {
+      let msg: Message;
+      try {
+        msg = JSON.parse(line) as Message;
+        if (typeof msg.src !== "string" || typeof msg.body?.type !== "string") throw new Error();
+      } catch {
+        socket.write(
+          JSON.stringify({
+            src: "host",
+            dest: "",
+            body: {
+              type: "error",
+              code: ERRORS.malformedRequest.code,
+              text: "expected one JSON message per line",
+            },
+          }) + "\n",
+        );
+        return;
+      }
+      this.clients.set(msg.src, socket);
+      this.onClientMessage(msg, socket);
+    });
+  }
+
+  private onClientMessage(msg: Message, socket: net.Socket): void {
+    const reply = (body: Body): void => {
+      const out = { src: this.topology?.node_id ?? "host", dest: msg.src, body };
+      out.body = { ...body, in_reply_to: msg.body.msg_id };
+      socket.write(JSON.stringify(out) + "\n");
+    };
+    switch (msg.body.type) {
+      case "topology":
+        return reply(this.onTopologyRequest(msg.body));
+      case "host_status":
+        return reply({
+          type: "host_status_ok",
+          ready: this.ready,
+          node_id: this.topology?.node_id ?? null,
+          pid: this.program?.pid ?? null,
+        });
+      case "host_stats":
+        return reply({ type: "host_stats_ok", ...this.stats.toBody() });
+    }
+    if (!this.ready) {
+      return reply({
+        type: "error",
+        code: ERRORS.temporarilyUnavailable.code,
+        text: "node program not ready",
+      });
+    }
+    this.stats.clientIn.add(msg.body.type);
+    this.toProgram(msg);
+  }
+
+  private onTopologyRequest(body: Body): Body {
+    const t = { node_id: body.node_id, nodes: body.nodes };
+    if (!isTopology(t)) {
+      return {
+        type: "error",
+        code: ERRORS.malformedRequest.code,
+        text: "topology needs node_id and nodes (id -> address) including node_id",
+      };
+    }
+    if (this.topology) {
+      if (JSON.stringify(this.topology) !== JSON.stringify(t)) {
+        return {
+          type: "error",
+          code: ERRORS.malformedRequest.code,
+          text: `this host already runs ${this.topology.node_id} with another topology`,
+        };
+      }
+      return { type: "topology_ok", ready: this.ready };
+    }
+    saveTopology(this.topologyFile, t);
+    this.log(`host: topology received, this is ${t.node_id}`);
+    this.useTopology(t);
+    return { type: "topology_ok", ready: this.ready };
+  }
+}
+
+/** n2 before n10. */
+function byNodeNumber(a: string, b: string): number {
+  const na = Number(a.replace(/^\D+/, ""));
+  const nb = Number(b.replace(/^\D+/, ""));
+  return na - nb || a.localeCompare(b);
+}

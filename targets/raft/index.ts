@@ -1,0 +1,52 @@
+// The Raft lin-kv target: the Raft node program (main.ts) run under the node host.
+import type { Cluster } from "../../harness/runtime/types.ts";
+import { UserError } from "../../harness/errors.ts";
+import { requestOnce } from "../host/connection.ts";
+import {
+  HOST_LOG_PATHS,
+  awaitHostsReady,
+  bundledProgram,
+  hostClusterSpec,
+  openHostClient,
+} from "../host/kit.ts";
+import type { Target, TargetOptions } from "../types.ts";
+import { VARIANTS } from "./variants.ts";
+
+export const raft: Target = {
+  name: "raft",
+  description: "Raft replicated key-value store (lin-kv read/write/cas), reads through the log",
+  defaultNodes: 5,
+  workloads: ["register"],
+  variants: { ...VARIANTS },
+  async clusterSpec(opts: TargetOptions) {
+    if (opts.variant !== undefined && opts.variant !== "correct" && !(opts.variant in VARIANTS)) {
+      throw new UserError(
+        `raft has no variant ${opts.variant}; known: ${Object.keys(VARIANTS).join(", ")}`,
+      );
+    }
+    const program = await bundledProgram(new URL("./main.ts", import.meta.url), "raft");
+    const variant = opts.variant ? ["--variant", opts.variant] : [];
+    return hostClusterSpec([program], ["node", program.path, ...variant]);
+  },
+  awaitReady: awaitHostsReady,
+  client: openHostClient,
+  leader: raftLeader,
+  logPaths: HOST_LOG_PATHS,
+};
+
+/** The node that answers `role` as leader in the highest term, if any. */
+export async function raftLeader(cluster: Cluster): Promise<string | undefined> {
+  const answers = await Promise.all(
+    cluster.nodes.map(async (n) => {
+      const reply = await requestOnce(n.ip, n.name, { type: "role" }, 500);
+      return typeof reply === "string" || reply.type !== "role_ok"
+        ? undefined
+        : { node: n.name, role: reply.role, term: Number(reply.term) };
+    }),
+  );
+  let best: { node: string; term: number } | undefined;
+  for (const a of answers) {
+    if (a?.role === "leader" && (!best || a.term > best.term)) best = a;
+  }
+  return best?.node;
+}
