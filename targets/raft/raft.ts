@@ -77,6 +77,8 @@ export class Raft {
   // Leader state, reset on each election.
   private nextIndex = new Map<string, number>();
   private matchIndex = new Map<string, number>();
+  /** The last index sent to each peer; a reply up to it means nothing else is in flight. */
+  private sentUpTo = new Map<string, number>();
   private votes = new Set<string>();
   private pending = new Map<number, Pending>();
   /** Log entries up to this index are on disk. */
@@ -244,6 +246,7 @@ export class Raft {
     for (const peer of this.node.peers) {
       this.nextIndex.set(peer, this.lastIndex + 1);
       this.matchIndex.set(peer, 0);
+      this.sentUpTo.set(peer, 0);
     }
     // An entry of the new term, so that entries of earlier terms commit with it [R5].
     this.append({ type: "noop" });
@@ -277,8 +280,14 @@ export class Raft {
       }
       if (this.role !== "leader") return;
       this.advanceCommitIndex(); // a single-node cluster commits on its own disk write
-      for (const peer of this.node.peers) this.sendAppendEntries(peer);
+      // Send the new entries to peers with nothing in flight; the others get them when
+      // their in-flight append is acknowledged (or at the next heartbeat if it was lost).
+      for (const peer of this.node.peers) if (this.idle(peer)) this.sendAppendEntries(peer);
     });
+  }
+
+  private idle(peer: string): boolean {
+    return (this.matchIndex.get(peer) ?? 0) >= (this.sentUpTo.get(peer) ?? 0);
   }
 
   private sendAppendEntries(peer: string): void {
@@ -288,6 +297,7 @@ export class Raft {
       prev,
       Math.min(prev + this.opts.maxEntriesPerMessage, this.persistedIndex),
     );
+    this.sentUpTo.set(peer, prev + entries.length);
     this.node.send(peer, {
       type: "append_entries",
       term: this.currentTerm,
@@ -367,7 +377,7 @@ export class Raft {
       this.matchIndex.set(peer, match);
       this.nextIndex.set(peer, match + 1);
       this.advanceCommitIndex();
-      if (match < this.persistedIndex) this.sendAppendEntries(peer);
+      if (this.idle(peer) && match < this.persistedIndex) this.sendAppendEntries(peer);
     } else {
       // Walk back towards the point where the logs agree, skipping past the follower's end.
       const next = this.nextIndex.get(peer) ?? this.lastIndex + 1;
