@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type Docker from "dockerode";
 import { EXIT, UserError } from "../errors.ts";
+import { RuleAgent } from "./agent.ts";
 import { FAKETIME_FILE, faketimeSpec } from "./clock.ts";
 import { assertDocker, demuxBuffer, docker, execIn, statusOf } from "./docker.ts";
 import { assertImage, nodeImageTag } from "./image.ts";
@@ -150,6 +151,7 @@ class DockerCluster implements Cluster {
   }
 
   async teardown(): Promise<void> {
+    for (const pod of this.pods.values()) pod.agent?.close();
     await removeCluster(this.id);
   }
 
@@ -165,7 +167,12 @@ class DockerCluster implements Cluster {
         const me = this.node(name).ip;
         const peers = this.nodes.map((n) => n.ip).filter((ip) => ip !== me);
         const rules = renderRules(this.faults.get(name)!, peers);
-        const r = await execIn(this.pods.get(name)!.infra, ["sh", "-c", APPLY_SCRIPT], {
+        const pod = this.pods.get(name)!;
+        if (!pod.agent?.alive)
+          pod.agent = await RuleAgent.connect(pod.infra).catch(() => undefined);
+        if (pod.agent?.alive) return pod.agent.apply(rules);
+        // No agent (an image whose infra process is not ours): one docker exec instead.
+        const r = await execIn(pod.infra, ["sh", "-c", APPLY_SCRIPT], {
           env: { FAULTLINE_RULES: rules },
           timeoutMs: 10_000,
         });

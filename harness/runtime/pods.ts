@@ -1,10 +1,12 @@
 // A node is a small pod of two containers:
 //   infra  faultline-<cluster>-<node>-net  owns the network namespace and the node's address
-//          (NET_ADMIN, so iptables rules can be applied in it); it only sleeps.
+//          (NET_ADMIN, so iptables rules can be applied in it); its process is the rule
+//          agent (agent.ts) that loads fault rules sent to it.
 //   node   faultline-<cluster>-<node>      the node's own program, unprivileged, joined to the
 //          infra container's namespace (`--network container:<infra>`).
 // Killing and restarting the node container therefore keeps its address and its fault rules.
 import type Docker from "dockerode";
+import { AGENT_COMMAND, RuleAgent } from "./agent.ts";
 import { docker } from "./docker.ts";
 import { FAKETIME_FILE, fakeClockEnv, faketimeSpec } from "./clock.ts";
 import { containerName, labels, NODE_LABEL, ROLE_LABEL } from "./names.ts";
@@ -25,6 +27,8 @@ export interface PodSpec {
 export interface Pod {
   infra: Docker.Container;
   node: Docker.Container;
+  /** The infra container's rule agent, attached lazily (see agent.ts). */
+  agent?: RuleAgent;
 }
 
 function envList(env: Record<string, string>): string[] {
@@ -44,7 +48,11 @@ async function startInfra(spec: PodSpec): Promise<Docker.Container> {
   const infra = await docker().createContainer({
     name: containerName(spec.clusterId, spec.node, "infra"),
     Image: spec.image,
-    Cmd: ["sleep", "infinity"],
+    Cmd: AGENT_COMMAND,
+    // The rule agent reads rule sets on stdin; it stays open when the control process leaves.
+    OpenStdin: true,
+    StdinOnce: false,
+    AttachStdin: true,
     Hostname: spec.node,
     Labels: labels(spec.clusterId, { [NODE_LABEL]: spec.node, [ROLE_LABEL]: "infra" }),
     HostConfig: {
@@ -82,6 +90,6 @@ async function startNode(spec: PodSpec, infra: Docker.Container): Promise<Docker
 /** Start one pod. On failure the caller tears the cluster down (everything is labelled). */
 export async function startPod(spec: PodSpec): Promise<Pod> {
   const infra = await startInfra(spec);
-  const node = await startNode(spec, infra);
-  return { infra, node };
+  const [node, agent] = await Promise.all([startNode(spec, infra), RuleAgent.connect(infra)]);
+  return { infra, node, agent };
 }
