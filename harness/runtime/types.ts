@@ -58,6 +58,9 @@ export interface Cluster {
 
   /** SIGKILL the node's container; its filesystem (data directory) stays. */
   kill(node: string): Promise<void>;
+  /** Stop the node gracefully: SIGTERM, then SIGKILL after `timeoutSeconds` (default 10).
+   *  Optional so that test doubles need not implement it; the Docker runtime does. */
+  stop?(node: string, timeoutSeconds?: number): Promise<void>;
   /** Start a killed or stopped node again, same address, same disk, same fault rules. */
   start(node: string): Promise<void>;
   /** Freeze every process of the node (cgroup freezer). */
