@@ -206,6 +206,8 @@ export async function createCluster(spec: ClusterSpec): Promise<Cluster> {
     );
   }
 
+  // No container has this id, so a network of that name is a stale leftover: drop it.
+  await removeNetwork(networkName(id));
   const net = await createNetwork(id, spec.nodes);
   try {
     const names = nodeNames(spec.nodes);
