@@ -79,7 +79,7 @@ const list: CommandModule = {
 };
 
 export const clusterCommand: CommandModule = {
-  command: "cluster <action>",
+  command: "cluster",
   describe: "Start, list or take down a cluster to poke at by hand",
   builder: (y) =>
     y.command(up).command(down).command(list).demandCommand(1, "Name an action: up, down or list."),

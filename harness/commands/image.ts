@@ -33,7 +33,7 @@ const build: CommandModule = {
 };
 
 export const imageCommand: CommandModule = {
-  command: "image <action>",
+  command: "image",
   describe: "The node base image: status or build",
   builder: (y) =>
     y.command(status).command(build).demandCommand(1, "Name an action: status or build."),
