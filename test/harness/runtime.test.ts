@@ -248,6 +248,24 @@ describe("runtime: lifecycle", () => {
     assert.equal(second.stdout.trim(), "Nothing to clean.");
   });
 
+  test("`faultline doctor` reports every check OK on a ready machine", async () => {
+    const r = await execa(faultline, ["doctor"], { reject: false });
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    for (const check of ["engine", "image", "iptables", "freezer", "clock"]) {
+      assert.match(r.stdout, new RegExp(`OK +${check} `), `${check} in:\n${r.stdout}`);
+    }
+  });
+
+  test("`faultline cluster up` leaves a cluster with addresses; `down` removes it", async () => {
+    const id = `cli-${randomBytes(3).toString("hex")}`;
+    const up = await execa(faultline, ["cluster", "up", "--nodes", "2", "--id", id]);
+    assert.match(up.stdout, /n1 +10\.213\.\d+\.11\n +n2 +10\.213\.\d+\.12/);
+    assert.deepEqual(await leftovers(id), { containers: 4, networks: 1 });
+    const down = await execa(faultline, ["cluster", "down", "--id", id]);
+    assert.match(down.stdout, new RegExp(`Cluster ${id} is down`));
+    assert.deepEqual(await leftovers(id), { containers: 0, networks: 0 });
+  });
+
   test("without a Docker engine the CLI fails with one sentence and exit 5", async () => {
     const env = { ...process.env, DOCKER_HOST: "unix:///nonexistent/docker.sock" };
     for (const args of [["clean"], ["cluster", "up", "--nodes", "1"], ["doctor"]]) {
