@@ -10,7 +10,7 @@ import { assertImage, nodeImageTag } from "./image.ts";
 import { CLUSTER_LABEL, checkClusterId, containerName, networkName, nodeNames } from "./names.ts";
 import { createNetwork, removeNetwork, type ClusterNetwork } from "./network.ts";
 import { startPod, toTarEntry, type Pod } from "./pods.ts";
-import { APPLY_SCRIPT, hasFaults, noFaults, renderRules, type NodeFaults } from "./rules.ts";
+import { APPLY_SCRIPT, noFaults, renderRules, type NodeFaults } from "./rules.ts";
 import { firstFileOf, tarOf } from "./tar.ts";
 import type { Cluster, ClusterSpec, ExecOptions, ExecResult, Grudge, NodeInfo } from "./types.ts";
 
@@ -107,7 +107,8 @@ class DockerCluster implements Cluster {
     const changed: string[] = [];
     for (const n of this.nodes) {
       const f = this.faults.get(n.name)!;
-      const next = new Set((grudge[n.name] ?? []).map((s) => this.node(s).ip));
+      const sources = (grudge[n.name] ?? []).filter((s) => s !== n.name); // never drop itself
+      const next = new Set(sources.map((s) => this.node(s).ip));
       const same = next.size === f.dropFrom.size && [...next].every((ip) => f.dropFrom.has(ip));
       if (!same) changed.push(n.name);
       f.dropFrom = next;
@@ -134,11 +135,10 @@ class DockerCluster implements Cluster {
   }
 
   async healNetwork(): Promise<void> {
-    const dirty = this.nodes.filter((n) => hasFaults(this.faults.get(n.name)!)).map((n) => n.name);
     for (const n of this.nodes) this.faults.set(n.name, noFaults());
-    // Flush every node's chains, not only the dirty ones: cheap, and heals rules a previous
-    // control process may have left in a cluster it attached to.
-    await this.applyRules(dirty.length > 0 ? this.nodes.map((n) => n.name) : []);
+    // Every node, not only those we faulted: this also heals rules left by another control
+    // process in a cluster we attached to. One agent write per node: a few ms.
+    await this.applyRules(this.nodes.map((n) => n.name));
   }
 
   async setClockOffset(node: string, seconds: number): Promise<void> {

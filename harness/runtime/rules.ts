@@ -26,10 +26,6 @@ export function noFaults(): NodeFaults {
   return { dropFrom: new Set(), deaf: false, mute: false, loss: 0 };
 }
 
-export function hasFaults(f: NodeFaults): boolean {
-  return f.dropFrom.size > 0 || f.deaf || f.mute || f.loss > 0;
-}
-
 /** The iptables-restore input that sets this node's chains to exactly these faults. */
 export function renderRules(faults: NodeFaults, peers: string[]): string {
   const lines = ["*filter", `:${CHAIN_IN} - [0:0]`, `:${CHAIN_OUT} - [0:0]`];
