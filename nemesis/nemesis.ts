@@ -98,16 +98,24 @@ export class Nemesis {
     this.planned.delete(id);
   }
 
-  /** Replace "the leader" with the node that leads now, or the planned fallback. */
+  /** Replace "the leader" with the node that leads now (keeping the planned nodes when the
+   *  target cannot tell). */
   private async resolve(fault: PlannedFault): Promise<PlannedFault> {
     const wantsLeader =
-      fault.kind === "partition" ? fault.shape === "isolate-leader" : fault.who === "leader";
+      fault.kind === "partition"
+        ? fault.shape === "isolate-leader"
+        : fault.who === "leader" || fault.who === "leader-majority";
     if (!wantsLeader || !this.target.leader) return fault;
     const leader = await this.target.leader(this.cluster).catch(() => undefined);
     if (!leader) return fault;
     if (fault.kind === "partition") {
       const names = this.cluster.nodes.map((n) => n.name);
       return { ...fault, grudge: isolate(names, leader), leaderFallback: leader };
+    }
+    if (fault.who === "leader-majority") {
+      // The planned majority, with the leader in place of one of the others if it is missing.
+      const nodes = fault.nodes.includes(leader) ? fault.nodes : [leader, ...fault.nodes.slice(1)];
+      return { ...fault, nodes: [...nodes].sort() };
     }
     return { ...fault, nodes: [leader] };
   }

@@ -9,8 +9,10 @@ import { bridge, halves, isolate, majoritiesRing, type PartitionShape } from "./
 export const FAULT_KINDS = ["partition", "kill", "pause", "clock", "loss"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** Which nodes a node fault hits. "leader" falls back to `nodes` when the target cannot tell. */
-export type Who = "one" | "leader" | "minority" | "majority" | "all";
+/** Which nodes a node fault hits. "leader" is the node that leads; "leader-majority" the leader
+ *  and enough others to make a majority (the survivors are followers with the newest term).
+ *  Both fall back to the planned `nodes` when the target cannot tell who leads. */
+export type Who = "one" | "leader" | "minority" | "majority" | "leader-majority" | "all";
 
 export type PlannedFault =
   | { kind: "partition"; shape: PartitionShape; grudge: Grudge; leaderFallback?: string }
@@ -40,12 +42,14 @@ export interface ScheduleOptions {
 // meets them. The seed still chooses which nodes and the exact times.
 const PARTITION_ORDER: PartitionShape[] = [
   "isolate-leader",
+  "isolate-one",
   "halves",
   "ring",
   "bridge",
-  "isolate-one",
 ];
-const KILL_ORDER: Who[] = ["all", "leader", "majority", "one", "minority"];
+// Killing the leader with a majority leaves followers that hold the newest term beside
+// restarted nodes: that is where lost term/vote state shows. "all" tests the disk itself.
+const KILL_ORDER: Who[] = ["leader-majority", "all", "leader", "minority", "one", "majority"];
 const PAUSE_ORDER: Who[] = ["leader", "one", "minority"];
 const CLOCK_ORDER: Who[] = ["one", "minority", "leader"];
 const LOSS_ORDER: Who[] = ["minority", "one", "leader"];
@@ -73,6 +77,7 @@ function pickNodes(who: Who, nodes: readonly string[], rng: Rng): string[] {
     leader: 1,
     minority: Math.max(1, Math.floor((n - 1) / 2)),
     majority: Math.floor(n / 2) + 1,
+    "leader-majority": Math.floor(n / 2) + 1,
     all: n,
   }[who];
   return shuffled.slice(0, count).sort();

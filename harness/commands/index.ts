@@ -4,9 +4,12 @@ import { doctorCommand } from "./doctor.ts";
 import { clusterCommand } from "./cluster.ts";
 import { cleanCommand } from "./clean.ts";
 import { imageCommand } from "./image.ts";
+import { runCommand } from "./run.ts";
+import { targetsCommand } from "./targets.ts";
 import { checkCommand } from "./check.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [];
 commands.push(doctorCommand, clusterCommand, cleanCommand, imageCommand);
 commands.push(checkCommand);
+commands.push(runCommand, targetsCommand);

@@ -1,6 +1,7 @@
 // The flow of one run: plan -> cluster -> workers + nemesis on one clock -> heal, settle, final
 // reads -> teardown -> check -> store. Whatever happens (a fault error, SIGINT), faults are
 // healed, the cluster torn down and the history closed readable.
+import { setMaxListeners } from "node:events";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Op } from "../../histories/op.ts";
@@ -122,6 +123,8 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
     // If either side fails, the other is stopped too before the error is handled.
     const failed = new AbortController();
     const stopMain = AbortSignal.any([interrupted, failed.signal]);
+    // Every worker waits on these signals at once: more listeners than Node's default 10.
+    setMaxListeners(0, stopMain, interrupted);
     const settled = await Promise.allSettled(
       [
         pool.run(plan.main, stopMain, new Pacer(spec.rate, clock.elapsedMs())),
@@ -189,6 +192,8 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
     valid: verdict,
     ...(incomplete ? { incomplete: true } : {}),
     counts: opCounts,
+    // The runtime's id of the cluster (its containers and network carry it as a label).
+    ...(cluster ? { cluster: cluster.id } : {}),
     durationSeconds,
     results,
   });
@@ -249,7 +254,7 @@ function checkCompatible(spec: RunSpec, target: Target): void {
     throw new UserError(
       `Target "${target.name}" does not support the "${spec.workload}" workload; it supports ${target.workloads.join(", ")}.`,
     );
-  if (spec.variant && !(spec.variant in target.variants))
+  if (spec.variant && spec.variant !== "correct" && !(spec.variant in target.variants))
     throw new UserError(
       `Target "${target.name}" has no variant "${spec.variant}"; its variants are ${Object.keys(target.variants).join(", ") || "none"} (see \`faultline targets\`).`,
     );

@@ -1,0 +1,223 @@
+// The harness's own overhead, and how fast default runs catch the broken Raft variants.
+// Prints figures; asserts nothing. Needs Docker and the node image (make setup).
+//
+// 1. Overhead: against the trivial single-node python-register target, the same client calls
+//    in a bare loop and through the harness (generator, paced workers with rate 0, history
+//    writer, progress counter), alternated so that drift on the machine hits both.
+// 2. Time to catch: each broken variant of Raft under a default run (partition,kill, default
+//    interval and rates, 30 s), a few seeds; "caught at" is the earliest point of the history
+//    whose prefix the checker already finds invalid.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { createCluster } from "../harness/runtime/index.ts";
+import { getTarget } from "../targets/index.ts";
+import { HistoryWriter, readHistory } from "../histories/jsonl.ts";
+import { formatExplanation } from "../checkers/linearizable/index.ts";
+import { getWorkload } from "../harness/workloads/index.ts";
+import { WorkerPool } from "../harness/workers.ts";
+import { RunClock } from "../harness/generator/clock.ts";
+import { Pacer } from "../harness/generator/pacer.ts";
+import { planRun } from "../harness/generator/plan.ts";
+import { Progress } from "../harness/report/progress.ts";
+import { runTest } from "../harness/run/orchestrate.ts";
+import { RUN_DEFAULTS } from "../harness/run/spec.ts";
+import type { Op } from "../histories/op.ts";
+import type { OpSpec } from "../harness/generator/gen.ts";
+
+const SECONDS = 5;
+const CONCURRENCY = 10;
+const ROUNDS = 2;
+const CATCH_SEEDS = [1, 2, 3];
+const CATCH_TIME_LIMIT = 30;
+const tmp = mkdtempSync(join(tmpdir(), "faultline-bench-"));
+const devNull = new Writable({ write: (_c, _e, cb) => cb() });
+
+async function overhead(): Promise<void> {
+  const target = getTarget("python-register");
+  const cluster = await createCluster({ nodes: 1, ...(await target.clusterSpec({ nodes: 1 })) });
+  try {
+    await target.awaitReady(cluster, 30_000);
+    const workload = getWorkload("register");
+    const node = cluster.nodes[0]!;
+
+    // The bare loop: the same op mix, generated up front, each client calling in turn.
+    const bare = async (): Promise<number> => {
+      const plan = planRun({
+        seed: 1,
+        workload,
+        faults: [],
+        nodes: [node.name],
+        nemesisIntervalSeconds: 1,
+        timeLimitSeconds: 1e6,
+      });
+      const ops: OpSpec[] = Array.from({ length: 200_000 }, () =>
+        plan.main.next({ rng: plan.rng, elapsedMs: 0 })!,
+      );
+      const clients = await Promise.all(
+        Array.from({ length: CONCURRENCY }, () => target.client(cluster, node)),
+      );
+      let done = 0;
+      let next = 0;
+      const end = performance.now() + SECONDS * 1000;
+      await Promise.all(
+        clients.map(async (c) => {
+          while (performance.now() < end) {
+            await c.invoke(ops[next++ % ops.length]!, RUN_DEFAULTS.timeoutMs);
+            done++;
+          }
+        }),
+      );
+      await Promise.all(clients.map((c) => c.close()));
+      return done / SECONDS;
+    };
+
+    // Through the harness: generator + workers + history writer + progress counts.
+    const harness = async (round: number): Promise<number> => {
+      const plan = planRun({
+        seed: 1,
+        workload,
+        faults: [],
+        nodes: [node.name],
+        nemesisIntervalSeconds: 1,
+        timeLimitSeconds: SECONDS,
+      });
+      const history = HistoryWriter.open(join(tmp, `overhead-${round}.jsonl`));
+      const clock = new RunClock();
+      const progress = new Progress(
+        {
+          elapsedMs: () => clock.elapsedMs(),
+          totalMs: SECONDS * 1000,
+          faults: () => [],
+          phase: () => "main",
+        },
+        { stream: devNull, live: false, plainEveryMs: 1000 },
+      );
+      const pool = new WorkerPool({
+        concurrency: CONCURRENCY,
+        nodes: [node],
+        openClient: (n) => target.client(cluster, n),
+        recorder: history,
+        clock,
+        rng: plan.rng,
+        timeoutMs: RUN_DEFAULTS.timeoutMs,
+        interpret: workload.interpret?.bind(workload),
+        onComplete: progress.record,
+      });
+      progress.start();
+      await pool.run(plan.main, new AbortController().signal, new Pacer(0, 0));
+      progress.stop();
+      await pool.close();
+      await history.close();
+      const ops = await readHistory(history.path);
+      return ops.filter((o) => o.type !== "invoke").length / (clock.elapsedMs() / 1000);
+    };
+
+    await bare(); // warm up the connection path and the node
+    const bareRates: number[] = [];
+    const harnessRates: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      bareRates.push(await bare());
+      harnessRates.push(await harness(r));
+    }
+    const b = mean(bareRates);
+    const h = mean(harnessRates);
+    console.log(
+      `Overhead against python-register (1 node), ${CONCURRENCY} clients, ${SECONDS} s x ${ROUNDS} rounds each:`,
+    );
+    console.log(
+      `  bare loop of client calls: ${b.toFixed(0)} ops/s  (${bareRates.map((x) => x.toFixed(0)).join(", ")})`,
+    );
+    console.log(
+      `  through the harness:       ${h.toFixed(0)} ops/s recorded  (${harnessRates.map((x) => x.toFixed(0)).join(", ")})`,
+    );
+    console.log(
+      `  harness vs bare: ${(((h - b) / b) * 100).toFixed(1)}%  (target: >= 5000 ops/s and no more than 10% below)`,
+    );
+  } finally {
+    await cluster.teardown();
+  }
+}
+
+/** The earliest time (s) at which the history's prefix is already invalid, to 0.25 s. */
+async function caughtAt(
+  history: Op[],
+  check: (ops: Op[]) => Promise<boolean>,
+): Promise<number | undefined> {
+  const endNs = history.at(-1)?.time ?? 0;
+  if (!(await check(history))) return undefined;
+  let lo = 0;
+  let hi = endNs;
+  while (hi - lo > 0.25e9) {
+    const mid = (lo + hi) / 2;
+    if (await check(history.filter((o) => o.time <= mid))) hi = mid;
+    else lo = mid;
+  }
+  return hi / 1e9;
+}
+
+async function timeToCatch(): Promise<void> {
+  const raft = getTarget("raft");
+  const workload = getWorkload("register");
+  console.log(
+    `\nTime to catch each broken Raft variant: default run (5 nodes, register, partition,kill, interval ${RUN_DEFAULTS.nemesisIntervalSeconds} s), ${CATCH_TIME_LIMIT} s, seeds ${CATCH_SEEDS.join(", ")}:`,
+  );
+  for (const variant of Object.keys(raft.variants)) {
+    const caught: number[] = [];
+    const cells: string[] = [];
+    for (const seed of CATCH_SEEDS) {
+      const outcome = await runTest(
+        {
+          ...RUN_DEFAULTS,
+          target: "raft",
+          variant,
+          nemesis: ["partition", "kill"],
+          timeLimitSeconds: CATCH_TIME_LIMIT,
+          seed,
+          store: join(tmp, "store"),
+        },
+        {
+          getTarget,
+          getWorkload,
+          createCluster,
+          explain: formatExplanation,
+          progressStream: devNull,
+        },
+      );
+      const history = await readHistory(join(outcome.dir, "history.jsonl"));
+      const at =
+        outcome.verdict === false
+          ? await caughtAt(
+              history,
+              async (ops) =>
+                (await workload.check(ops, { timeLimitMs: 20_000, memoryLimitMb: 512 }))
+                  .linearizable?.valid === false,
+            )
+          : undefined;
+      if (at !== undefined) caught.push(at);
+      cells.push(
+        at !== undefined
+          ? `seed ${seed}: ${at.toFixed(1)} s`
+          : `seed ${seed}: not caught (${outcome.verdict})`,
+      );
+    }
+    const med = caught.length ? median(caught).toFixed(1) + " s" : "never";
+    console.log(
+      `  ${variant.padEnd(15)} caught ${caught.length}/${CATCH_SEEDS.length}, median ${med}   [${cells.join("; ")}]`,
+    );
+  }
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+try {
+  await overhead();
+  if (!process.argv.includes("--overhead-only")) await timeToCatch();
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

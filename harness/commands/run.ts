@@ -1,0 +1,174 @@
+// `faultline run`: one (or --test-count) seeded run(s) against a target; exits 0 valid,
+// 1 invalid, 2 unknown, 3 harness error, 4 bad input, 5 environment, 6 interrupted.
+import type { CommandModule } from "yargs";
+import { EXIT, type ExitCode } from "../errors.ts";
+import { getTarget } from "../../targets/index.ts";
+import { createCluster } from "../runtime/index.ts";
+import { formatExplanation } from "../../checkers/linearizable/index.ts";
+import { getWorkload } from "../workloads/index.ts";
+import { parseFaultKinds } from "../../nemesis/schedule.ts";
+import { runTest } from "../run/orchestrate.ts";
+import { RUN_DEFAULTS, type RunSpec } from "../run/spec.ts";
+import { summaryLines } from "../report/summary.ts";
+
+interface RunArgs {
+  target: string;
+  variant?: string;
+  nodes: number;
+  workload: string;
+  nemesis: string;
+  "nemesis-interval": number;
+  "time-limit": number;
+  concurrency: number;
+  seed?: number;
+  rate: number;
+  "timeout-ms": number;
+  settle: number;
+  "test-count": number;
+  store: string;
+  "check-time-limit": number;
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: "run",
+  describe:
+    "Start a cluster, drive a seeded workload while a nemesis injects faults, check and store the history",
+  builder: (y) =>
+    y
+      .option("target", {
+        type: "string",
+        default: "raft",
+        describe: "System under test (`faultline targets` lists them)",
+      })
+      .option("variant", {
+        type: "string",
+        describe: "A deliberately broken variant of the target, e.g. local-read",
+      })
+      .option("nodes", { type: "number", default: RUN_DEFAULTS.nodes, describe: "Number of nodes" })
+      .option("workload", {
+        type: "string",
+        default: RUN_DEFAULTS.workload,
+        describe: "Client workload",
+      })
+      .option("nemesis", {
+        type: "string",
+        default: "partition,kill",
+        describe: "Faults, comma-separated: partition,kill,pause,clock,loss (or none)",
+      })
+      .option("nemesis-interval", {
+        type: "number",
+        default: RUN_DEFAULTS.nemesisIntervalSeconds,
+        describe: "Seconds each fault lasts, and between faults",
+      })
+      .option("time-limit", {
+        type: "number",
+        default: RUN_DEFAULTS.timeLimitSeconds,
+        describe: "Seconds of client ops under faults",
+      })
+      .option("concurrency", {
+        type: "number",
+        default: RUN_DEFAULTS.concurrency,
+        describe: "Logical client processes, spread over the nodes",
+      })
+      .option("seed", {
+        type: "number",
+        describe: "Seed of the op values and fault schedule (default: random, printed)",
+      })
+      .option("rate", {
+        type: "number",
+        default: RUN_DEFAULTS.rate,
+        describe: "Total client ops per second (0 = unlimited)",
+      })
+      .option("timeout-ms", {
+        type: "number",
+        default: RUN_DEFAULTS.timeoutMs,
+        describe: "Client timeout per op; a timed-out op is info",
+      })
+      .option("settle", {
+        type: "number",
+        default: RUN_DEFAULTS.settleSeconds,
+        describe: "Seconds to recover after the final heal, before the final reads",
+      })
+      .option("test-count", {
+        type: "number",
+        default: 1,
+        describe: "Run this many times (seeds seed, seed+1, ...); stops at the first non-valid run",
+      })
+      .option("store", {
+        type: "string",
+        default: RUN_DEFAULTS.store,
+        describe: "Root folder of stored runs",
+      })
+      .option("check-time-limit", {
+        type: "number",
+        default: RUN_DEFAULTS.checkTimeLimitMs / 1000,
+        describe: "Seconds the checker may search before answering unknown",
+      })
+      .example("$0 run", "Raft, 5 nodes, register workload, partitions and kills for 60 s")
+      .example(
+        "$0 run --target raft --variant local-read --time-limit 20 --seed 7",
+        "Find the stale reads of a broken Raft",
+      )
+      .example(
+        "$0 run --nemesis partition,pause,clock --nemesis-interval 3 --test-count 5",
+        "Five runs with other faults",
+      ),
+  handler: async (args) => {
+    const code = await runFromArgs(args);
+    process.exitCode = code;
+  },
+};
+
+async function runFromArgs(args: RunArgs): Promise<ExitCode> {
+  const seed = args.seed ?? Math.floor(Math.random() * 2 ** 31);
+  // First SIGINT/SIGTERM: stop, heal, tear down, store as incomplete. A second: leave now.
+  const interrupt = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) process.exit(EXIT.interrupted);
+    console.error(
+      `\nfaultline: ${sig}: stopping the run, healing faults and tearing down (again to quit at once)...`,
+    );
+    interrupt.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    let worst: ExitCode = EXIT.valid;
+    for (let i = 0; i < args["test-count"]; i++) {
+      const spec: RunSpec = {
+        target: args.target,
+        ...(args.variant ? { variant: args.variant } : {}),
+        nodes: args.nodes,
+        workload: args.workload,
+        nemesis: parseFaultKinds(args.nemesis),
+        nemesisIntervalSeconds: args["nemesis-interval"],
+        timeLimitSeconds: args["time-limit"],
+        concurrency: args.concurrency,
+        seed: seed + i,
+        rate: args.rate,
+        timeoutMs: args["timeout-ms"],
+        settleSeconds: args.settle,
+        store: args.store,
+        checkTimeLimitMs: args["check-time-limit"] * 1000,
+        checkMemoryLimitMb: RUN_DEFAULTS.checkMemoryLimitMb,
+      };
+      console.error(
+        `faultline: run ${i + 1}/${args["test-count"]}: ${spec.target}${spec.variant ? `/${spec.variant}` : ""}, ${spec.nodes} nodes, ${spec.workload}, nemesis ${spec.nemesis.join(",") || "none"}, ${spec.timeLimitSeconds}s, seed ${spec.seed}`,
+      );
+      const outcome = await runTest(spec, {
+        getTarget,
+        getWorkload,
+        createCluster,
+        explain: (r) => formatExplanation(r),
+        signal: interrupt.signal,
+      });
+      for (const line of summaryLines(outcome)) console.log(line);
+      worst = Math.max(worst, outcome.exitCode) as ExitCode;
+      if (outcome.exitCode !== EXIT.valid) break;
+    }
+    return worst;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
