@@ -251,8 +251,8 @@ export class NodeHost {
 
   private onClientMessage(msg: Message, socket: net.Socket): void {
     const reply = (body: Body): void => {
-      const out = { src: this.topology?.node_id ?? "host", dest: msg.src, body };
-      out.body = { ...body, in_reply_to: msg.body.msg_id };
+      const src = this.topology?.node_id ?? "host";
+      const out = { src, dest: msg.src, body: { ...body, in_reply_to: msg.body.msg_id } };
       socket.write(JSON.stringify(out) + "\n");
     };
     switch (msg.body.type) {
