@@ -114,8 +114,12 @@ export class Nemesis {
     }
     if (fault.who === "leader-majority") {
       // The planned majority, with the leader in place of one of the others if it is missing.
-      const nodes = fault.nodes.includes(leader) ? fault.nodes : [leader, ...fault.nodes.slice(1)];
-      return { ...fault, nodes: [...nodes].sort() };
+      const nodes = (
+        fault.nodes.includes(leader) ? fault.nodes : [leader, ...fault.nodes.slice(1)]
+      ).sort();
+      if (fault.kind !== "kill" || !fault.freeze) return { ...fault, nodes };
+      const rest = this.cluster.nodes.map((n) => n.name).filter((n) => !nodes.includes(n));
+      return { ...fault, nodes, freeze: { ...fault.freeze, nodes: rest } };
     }
     return { ...fault, nodes: [leader] };
   }
@@ -126,6 +130,7 @@ export class Nemesis {
       case "partition":
         return c.partition(fault.grudge);
       case "kill":
+        if (fault.freeze) await Promise.all(fault.freeze.nodes.map((n) => c.pause(n)));
         await Promise.all(fault.nodes.map((n) => c.kill(n)));
         return;
       case "pause":
@@ -147,7 +152,17 @@ export class Nemesis {
       case "loss":
         return c.healNetwork();
       case "kill":
-        await Promise.all(fault.nodes.map((n) => c.start(n)));
+        if (!fault.freeze) {
+          await Promise.all(fault.nodes.map((n) => c.start(n)));
+          return;
+        }
+        try {
+          await Promise.all(fault.nodes.map((n) => c.start(n)));
+          await sleep(fault.freeze.resumeAfterMs);
+        } finally {
+          // Never leave the survivors frozen, whatever happened to the restart.
+          await Promise.all(fault.freeze.nodes.map((n) => c.resume(n)));
+        }
         return;
       case "pause":
         await Promise.all(fault.nodes.map((n) => c.resume(n)));
@@ -185,6 +200,8 @@ function detailOf(fault: PlannedFault): unknown {
       return { who: fault.who, offsetSeconds: fault.offsetSeconds };
     case "loss":
       return { who: fault.who, probability: fault.probability };
+    case "kill":
+      return fault.freeze ? { who: fault.who, frozen: fault.freeze.nodes } : { who: fault.who };
     default:
       return { who: fault.who };
   }
@@ -201,6 +218,8 @@ export function describe(fault: PlannedFault): string {
       return `clock ${fault.offsetSeconds > 0 ? "+" : ""}${fault.offsetSeconds}s ${fault.nodes.join(",")}`;
     case "loss":
       return `loss ${Math.round(fault.probability * 100)}% ${fault.nodes.join(",")}`;
+    case "kill":
+      return `kill ${fault.nodes.join(",")}${fault.freeze ? ` (frozen ${fault.freeze.nodes.join(",")})` : ""}`;
     default:
       return `${fault.kind} ${fault.nodes.join(",")}`;
   }

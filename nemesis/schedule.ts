@@ -16,7 +16,14 @@ export type Who = "one" | "leader" | "minority" | "majority" | "leader-majority"
 
 export type PlannedFault =
   | { kind: "partition"; shape: PartitionShape; grudge: Grudge; leaderFallback?: string }
-  | { kind: "kill" | "pause"; who: Who; nodes: string[] }
+  | {
+      kind: "kill" | "pause";
+      who: Who;
+      nodes: string[];
+      /** Kill only: nodes frozen while the killed ones are down, and resumed this long after
+       *  they restart, so the restarted nodes come back first (a staggered recovery). */
+      freeze?: { nodes: string[]; resumeAfterMs: number };
+    }
   | { kind: "clock"; who: Who; nodes: string[]; offsetSeconds: number }
   | { kind: "loss"; who: Who; nodes: string[]; probability: number };
 
@@ -47,9 +54,13 @@ const PARTITION_ORDER: PartitionShape[] = [
   "ring",
   "bridge",
 ];
-// Killing the leader with a majority leaves followers that hold the newest term beside
-// restarted nodes: that is where lost term/vote state shows. "all" tests the disk itself.
-const KILL_ORDER: Who[] = ["leader-majority", "all", "leader", "minority", "one", "majority"];
+// Killing the leader with a majority while the survivors are frozen, then restarting the
+// killed nodes first, puts restarted nodes beside followers holding the newest term: where
+// lost term/vote state shows. It comes second, once a first kill has moved the term on.
+// "all" tests the disk itself.
+const KILL_ORDER: Who[] = ["leader", "leader-majority", "all", "minority", "one", "majority"];
+/** How long after the killed nodes restart the frozen survivors of a staggered kill resume. */
+const STAGGER_MS = 3000;
 const PAUSE_ORDER: Who[] = ["leader", "one", "minority"];
 const CLOCK_ORDER: Who[] = ["one", "minority", "leader"];
 const LOSS_ORDER: Who[] = ["minority", "one", "leader"];
@@ -108,7 +119,12 @@ function planFault(
     case "pause": {
       const order = kind === "kill" ? KILL_ORDER : PAUSE_ORDER;
       const who = order[turn % order.length]!;
-      return { kind, who, nodes: pickNodes(who, nodes, rng) };
+      const picked = pickNodes(who, nodes, rng);
+      if (kind === "kill" && who === "leader-majority") {
+        const rest = nodes.filter((n) => !picked.includes(n));
+        return { kind, who, nodes: picked, freeze: { nodes: rest, resumeAfterMs: STAGGER_MS } };
+      }
+      return { kind, who, nodes: picked };
     }
     case "clock": {
       const who = CLOCK_ORDER[turn % CLOCK_ORDER.length]!;

@@ -174,3 +174,33 @@ test("a fault that fails to apply is recorded with its error and still healed", 
   await nemesis.healAll();
   assert.ok(calls.includes("start n2"));
 });
+
+test("a staggered kill freezes the survivors, restarts the killed nodes first, then resumes them", async () => {
+  const calls: string[] = [];
+  const rec = recorder();
+  const [, , start, stop] = planSchedule({
+    seed: 1,
+    kinds: ["kill"],
+    nodes: ["n1", "n2", "n3", "n4", "n5"],
+    intervalSeconds: 0.01,
+    timeLimitSeconds: 1,
+  });
+  assert.equal(start!.fault.kind === "kill" && start!.fault.who, "leader-majority");
+  if (start!.fault.kind === "kill") start!.fault.freeze!.resumeAfterMs = 10;
+  const nemesis = new Nemesis(
+    fakeCluster(calls),
+    { leader: async () => "n5" },
+    rec,
+    new RunClock(),
+  );
+  await nemesis.run([start!, stop!], new AbortController().signal);
+  const killed = calls.filter((c) => c.startsWith("kill")).map((c) => c.split(" ")[1]);
+  const paused = calls.filter((c) => c.startsWith("pause")).map((c) => c.split(" ")[1]);
+  assert.equal(killed.length, 3);
+  assert.ok(killed.includes("n5"), "the leader is among the killed");
+  assert.deepEqual([...killed, ...paused].sort(), ["n1", "n2", "n3", "n4", "n5"]);
+  const lastStart = Math.max(...calls.map((c, i) => (c.startsWith("start") ? i : -1)));
+  const firstResume = calls.findIndex((c) => c.startsWith("resume"));
+  assert.ok(lastStart < firstResume, "killed nodes restart before the survivors resume");
+  assert.equal(calls.filter((c) => c.startsWith("resume")).length, 2);
+});
