@@ -79,6 +79,8 @@ export class Raft {
   private matchIndex = new Map<string, number>();
   /** The last index sent to each peer; a reply up to it means nothing else is in flight. */
   private sentUpTo = new Map<string, number>();
+  /** When each peer last answered an append (to notice a leader cut off from a majority). */
+  private lastHeard = new Map<string, number>();
   private votes = new Set<string>();
   private pending = new Map<number, Pending>();
   /** Log entries up to this index are on disk. */
@@ -247,6 +249,7 @@ export class Raft {
       this.nextIndex.set(peer, this.lastIndex + 1);
       this.matchIndex.set(peer, 0);
       this.sentUpTo.set(peer, 0);
+      this.lastHeard.set(peer, this.node.clock.now());
     }
     // An entry of the new term, so that entries of earlier terms commit with it [R5].
     this.append({ type: "noop" });
@@ -255,6 +258,19 @@ export class Raft {
 
   private heartbeat(): void {
     if (this.role !== "leader") return;
+    // A leader that has not heard from a majority for a whole election timeout steps down:
+    // a new leader has probably been elected on the other side. Its clients then get error
+    // 11 instead of waiting for entries that cannot commit. (Safety does not depend on it.)
+    const now = this.node.clock.now();
+    let heard = 1;
+    for (const t of this.lastHeard.values()) if (now - t < this.opts.electionTimeoutMs[1]) heard++;
+    if (heard < this.majority) {
+      this.node.log(
+        `raft: no majority heard for ${this.opts.electionTimeoutMs[1]} ms, stepping down`,
+      );
+      this.leaderId = null;
+      return this.stepDown(this.currentTerm);
+    }
     for (const peer of this.node.peers) this.sendAppendEntries(peer);
     this.heartbeatTimer = this.node.clock.after(this.opts.heartbeatMs, () => this.heartbeat());
   }
@@ -372,6 +388,7 @@ export class Raft {
     if (b.term > this.currentTerm) return this.stepDown(b.term);
     if (this.role !== "leader" || b.term !== this.currentTerm) return;
     const peer = msg.src;
+    this.lastHeard.set(peer, this.node.clock.now());
     if (b.success) {
       const match = Math.max(this.matchIndex.get(peer) ?? 0, b.match_index);
       this.matchIndex.set(peer, match);

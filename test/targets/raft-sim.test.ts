@@ -194,6 +194,8 @@ test("local-read: a deposed leader serves a stale read (correct Raft does not)",
     const rest = IDS.filter((id) => id !== old);
     c.net.partition([old], rest);
     c.run(2000);
+    // Cut off from the majority for an election timeout, the old leader steps down.
+    assert.notEqual(c.rafts.get(old)!.role, "leader");
     assert.equal(c.request(rest[0], { type: "write", key: "x", value: 2 })?.type, "write_ok");
     const stale = c.request(old, { type: "read", key: "x" }, 1000);
     if (variant === "local-read") assert.deepEqual(stale?.value, 1, "expected the stale value");
