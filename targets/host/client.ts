@@ -68,6 +68,7 @@ export class HostClient implements Client {
 
   async invoke(op: ClientOp, timeoutMs: number): Promise<Completion> {
     const body = requestBody(op);
+    const started = Date.now();
     if (!this.conn?.isOpen) {
       try {
         this.conn = await HostConnection.connect(this.address, this.port, timeoutMs);
@@ -76,7 +77,8 @@ export class HostClient implements Client {
         return completionOf(op, "refused");
       }
     }
-    return completionOf(op, await this.conn.request(this.nodeId, body, timeoutMs));
+    const left = Math.max(1, timeoutMs - (Date.now() - started));
+    return completionOf(op, await this.conn.request(this.nodeId, body, left));
   }
 
   async close(): Promise<void> {
