@@ -1,0 +1,123 @@
+// Importing Jepsen histories: EDN (one collection, or one map per line) and log lines.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { parseJepsenEdn, parseJepsenLog } from "../../histories/jepsen.ts";
+import { UserError } from "../../harness/errors.ts";
+
+test("EDN vector: ops with extra keys, nemesis ops, positions as indexes", () => {
+  const ops = parseJepsenEdn(
+    `[{:process 0, :type :invoke, :f :read, :value nil, :time 5, :extra {:a 1}}\n {:process :nemesis, :type :info, :f :start, :value "Cut off"}\n {:process 0, :type :ok, :f :read, :value 3, :index 17}]`,
+    "h.edn",
+  );
+  assert.equal(ops.length, 3);
+  assert.deepEqual(ops[0], {
+    index: 0,
+    time: 5,
+    process: 0,
+    type: "invoke",
+    f: "read",
+    value: null,
+    extra: { a: 1 },
+  });
+  assert.equal(ops[1].process, "nemesis");
+  assert.equal(ops[2].index, 17);
+});
+
+test("EDN one map per line, and a list", () => {
+  const perLine = parseJepsenEdn(
+    `{:process 1, :type :invoke, :f :write, :value 2}\n{:process 1, :type :ok, :f :write, :value 2}\n`,
+    "h.edn",
+  );
+  assert.deepEqual(
+    perLine.map((o) => o.type),
+    ["invoke", "ok"],
+  );
+  const list = parseJepsenEdn(`({:process 1, :type :invoke, :f :write, :value 2})`, "h.edn");
+  assert.equal(list.length, 1);
+});
+
+test("EDN errors name the file, the line and what was expected", () => {
+  assert.throws(
+    () =>
+      parseJepsenEdn(
+        `{:process 1, :type :invoke, :f :read}\n{:process 1, :type :okay, :f :read}`,
+        "h.edn",
+      ),
+    (e: unknown) =>
+      e instanceof UserError &&
+      e.exitCode === 4 &&
+      /h\.edn, line 2: expected :type to be :invoke, :ok, :fail or :info, found "okay"/.test(
+        e.message,
+      ),
+  );
+  assert.throws(
+    () => parseJepsenEdn(`{:process "x", :type :invoke, :f :read}`, "h.edn"),
+    /h\.edn, line 1: expected :process to be an integer or :nemesis/,
+  );
+  assert.throws(
+    () =>
+      parseJepsenEdn(`[{:process 1, :type :invoke, :f :read}\n {:process 1 :type :ok}]`, "h.edn"),
+    /operation 2 of the vector starting on line 1: expected :f/,
+  );
+  assert.throws(
+    () => parseJepsenEdn(`[{:process 1,\n :type :invoke`, "h.edn"),
+    /h\.edn, line 2: malformed EDN, expected '}' to close a map/,
+  );
+});
+
+test("log lines with tabs or spaces, other lines skipped, error text kept", () => {
+  const log = [
+    "2017-02-05 12:00:00,123{GMT}\tINFO  [jepsen worker 3] jepsen.util - 3\t:invoke\t:read\tnil",
+    "INFO  jepsen.core - Running test",
+    "INFO  jepsen.util - 3 :ok :read 4",
+    "INFO  jepsen.util - :nemesis\t:info\t:start\t[:n1 :n2]",
+    "INFO  jepsen.util - 5\t:info\t:cas\t[1 2]\tindeterminate: timed out",
+  ].join("\n");
+  const ops = parseJepsenLog(log, "jepsen.log");
+  assert.deepEqual(
+    ops.map((o) => [o.process, o.type, o.f, o.value]),
+    [
+      [3, "invoke", "read", null],
+      [3, "ok", "read", 4],
+      ["nemesis", "info", "start", ["n1", "n2"]],
+      [5, "info", "cas", [1, 2]],
+    ],
+  );
+  assert.equal(ops[3].error, "indeterminate: timed out");
+  assert.throws(
+    () => parseJepsenLog("INFO  jepsen.util - 3\t:ok\t:read\t[1 2", "j.log"),
+    /j\.log, line 1: malformed value/,
+  );
+  assert.throws(() => parseJepsenLog("nothing here", "j.log"), /expected Jepsen log lines/);
+});
+
+test("importers never crash on random or truncated input", () => {
+  const edn = `[{:process 0, :type :invoke, :f :read, :value nil}\n {:process 0, :type :ok, :f :read, :value [1 #{2}]}]`;
+  const log =
+    "INFO  jepsen.util - 3\t:invoke\t:cas\t[1 2]\nINFO  jepsen.util - 3\t:ok\t:cas\t[1 2]\n";
+  for (const [sample, parse] of [
+    [edn, parseJepsenEdn],
+    [log, parseJepsenLog],
+  ] as const) {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.nat({ max: sample.length }).map((n) => sample.slice(0, n)),
+          fc
+            .tuple(fc.nat({ max: sample.length }), fc.string({ maxLength: 3 }))
+            .map(([n, s]) => sample.slice(0, n) + s + sample.slice(n)),
+        ),
+        (text) => {
+          try {
+            parse(text, "f");
+          } catch (e) {
+            if (!(e instanceof UserError)) throw e;
+          }
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  }
+});

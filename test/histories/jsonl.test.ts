@@ -1,0 +1,138 @@
+// history.jsonl: writer and reader, a writer killed mid-run, truncated and malformed lines.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawn } from "node:child_process";
+import fc from "fast-check";
+import { HistoryWriter, parseJsonl, readHistory } from "../../histories/jsonl.ts";
+import { UserError } from "../../harness/errors.ts";
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "faultline-jsonl-"));
+const here = path.dirname(new URL(import.meta.url).pathname);
+
+test("what the writer appends, the reader returns, with indexes assigned", async () => {
+  const file = path.join(tmp(), "history.jsonl");
+  const w = HistoryWriter.open(file);
+  const a = w.append({ time: 1, process: 0, type: "invoke", f: "write", value: 4, key: "k1" });
+  w.append({ time: 2, process: 0, type: "ok", f: "write", value: 4, key: "k1" });
+  w.append({ time: 3, process: "nemesis", type: "info", f: "kill", value: ["n1"] });
+  await w.close();
+  await w.close(); // safe twice
+  assert.equal(a.index, 0);
+  const ops = await readHistory(file);
+  assert.deepEqual(
+    ops.map((o) => o.index),
+    [0, 1, 2],
+  );
+  assert.deepEqual(ops[2], {
+    index: 2,
+    time: 3,
+    process: "nemesis",
+    type: "info",
+    f: "kill",
+    value: ["n1"],
+  });
+});
+
+test("appended ops reach the file within milliseconds, without close", async () => {
+  const file = path.join(tmp(), "history.jsonl");
+  const w = HistoryWriter.open(file);
+  w.append({ time: 1, process: 0, type: "invoke", f: "read" });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal((await readHistory(file)).length, 1);
+  await w.close();
+});
+
+test("records well over 5,000 ops/s", async () => {
+  const file = path.join(tmp(), "history.jsonl");
+  const w = HistoryWriter.open(file);
+  const n = 50_000;
+  const started = performance.now();
+  for (let i = 0; i < n; i++)
+    w.append({
+      time: i,
+      process: i % 50,
+      type: i % 2 ? "ok" : "invoke",
+      f: "write",
+      key: `k${i % 10}`,
+      value: i,
+    });
+  await w.close();
+  const perSecond = n / ((performance.now() - started) / 1000);
+  assert.ok(perSecond > 20_000, `only ${Math.round(perSecond)} ops/s`);
+  assert.equal((await readHistory(file)).length, n);
+});
+
+test("a writer killed with SIGKILL leaves a readable history", async () => {
+  const dir = tmp();
+  const file = path.join(dir, "history.jsonl");
+  const script = path.join(dir, "writer.mts");
+  const jsonl = path.resolve(here, "../../histories/jsonl.ts");
+  fs.writeFileSync(
+    script,
+    `import { HistoryWriter } from ${JSON.stringify(jsonl)};
+     const w = HistoryWriter.open(${JSON.stringify(file)});
+     let i = 0;
+     setInterval(() => { for (let k = 0; k < 200; k++) { w.append({ time: i, process: i % 7, type: i % 2 ? "ok" : "invoke", f: "write", value: "x".repeat(i % 300) }); i++; } }, 1);
+     console.log("started");`,
+  );
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
+    cwd: path.resolve(here, "../.."),
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+  await new Promise((r) => setTimeout(r, 400));
+  child.kill("SIGKILL");
+  await new Promise((r) => child.once("exit", r));
+  const ops = await readHistory(file);
+  assert.ok(ops.length > 1000, `only ${ops.length} ops survived`);
+  ops.forEach((o, i) => assert.equal(o.index, i));
+});
+
+test("a truncated last line is ignored; a malformed line elsewhere names its line", async () => {
+  const dir = tmp();
+  const good = `{"index":0,"time":0,"process":1,"type":"invoke","f":"read"}\n`;
+  const cut = path.join(dir, "cut.jsonl");
+  fs.writeFileSync(cut, good + `{"index":1,"time":5,"proc`);
+  assert.equal((await readHistory(cut)).length, 1);
+  const bad = path.join(dir, "bad.jsonl");
+  fs.writeFileSync(
+    bad,
+    good + `{"index":1,"time":5,"process":1,"type":"done","f":"read"}\n` + good,
+  );
+  await assert.rejects(
+    readHistory(bad),
+    (e: unknown) =>
+      e instanceof UserError &&
+      e.exitCode === 4 &&
+      e.message.includes(`${bad}, line 2: expected "type" to be`),
+  );
+  fs.writeFileSync(bad, good + "not json\n");
+  await assert.rejects(readHistory(bad), /line 2: expected one JSON object per line/);
+  await assert.rejects(readHistory(path.join(dir, "missing.jsonl")), /Cannot read history file/);
+});
+
+test("the in-memory parser never crashes on random or truncated input", () => {
+  const sample = `{"index":0,"time":0,"process":1,"type":"invoke","f":"cas","value":[1,2],"key":"a"}\n{"index":1,"time":9,"process":1,"type":"ok","f":"cas","value":[1,2],"key":"a"}\n`;
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.string(),
+        fc.nat({ max: sample.length }).map((n) => sample.slice(0, n)),
+        fc
+          .tuple(fc.nat({ max: sample.length }), fc.string({ maxLength: 3 }))
+          .map(([n, s]) => sample.slice(0, n) + s + sample.slice(n)),
+      ),
+      (text) => {
+        try {
+          parseJsonl(text, "h.jsonl");
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+        }
+      },
+    ),
+    { numRuns: 2000 },
+  );
+});
