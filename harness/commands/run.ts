@@ -120,6 +120,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
 };
 
 async function runFromArgs(args: RunArgs): Promise<ExitCode> {
+  // Bad names fail here, before anything is printed or started.
+  getTarget(args.target);
+  getWorkload(args.workload);
+  const faults = parseFaultKinds(args.nemesis);
   const seed = args.seed ?? Math.floor(Math.random() * 2 ** 31);
   // First SIGINT/SIGTERM: stop, heal, tear down, store as incomplete. A second: leave now.
   const interrupt = new AbortController();
@@ -140,7 +144,7 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
         ...(args.variant ? { variant: args.variant } : {}),
         nodes: args.nodes,
         workload: args.workload,
-        nemesis: parseFaultKinds(args.nemesis),
+        nemesis: faults,
         nemesisIntervalSeconds: args["nemesis-interval"],
         timeLimitSeconds: args["time-limit"],
         concurrency: args.concurrency,

@@ -292,6 +292,8 @@ class Interrupted extends Error {}
 
 /** Wait for `work`, but stop waiting (throwing Interrupted) as soon as `signal` aborts. */
 async function unlessInterrupted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  // Whatever `work` does after we stop waiting (it may fail once the cluster is gone) is moot.
+  work.catch(() => undefined);
   if (signal.aborted) throw new Interrupted();
   let onAbort = () => {};
   const aborted = new Promise<never>((_, reject) => {

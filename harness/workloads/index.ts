@@ -7,7 +7,7 @@ export type { Workload } from "./types.ts";
 
 export const workloads: Record<string, { description: string; create: () => Workload }> = {
   register: {
-    description: "read/write/cas on a few keys; linearizable per key",
+    description: "read/write/cas of unique values on 3 keys; linearizable per key",
     create: () => registerWorkload(),
   },
 };

@@ -11,20 +11,22 @@ const KEY_DOES_NOT_EXIST = 20;
 export interface RegisterOptions {
   /** How many keys; few keys means many ops per key, which is where anomalies show. */
   keys?: number;
-  /** Values are drawn from 0..values-1; a small range makes cas succeed often. */
-  values?: number;
 }
 
 export function registerWorkload(opts: RegisterOptions = {}): Workload {
   const keyCount = opts.keys ?? 3;
-  const values = opts.values ?? 10;
   const keys = Array.from({ length: keyCount }, (_, i) => `k${i}`);
   return {
     name: "register",
-    description: `read/write/cas on ${keyCount} keys; linearizable per key (kv model)`,
-    // Reads are half the mix: stale reads are the anomaly most broken variants produce.
-    generator: () =>
-      from((rng) => {
+    description: `read/write/cas of unique values on ${keyCount} keys; linearizable per key (kv model)`,
+    // Reads are half the mix: stale reads are the anomaly most broken variants produce. Every
+    // write writes a value never written before, so a read names the one write it saw and a
+    // lost or reordered write cannot hide behind a coincidence. A cas expects the value last
+    // written to its key (often still current, so many succeed) and writes a fresh one.
+    generator: () => {
+      let fresh = 0;
+      const last = new Map<string, number>();
+      return from((rng) => {
         const key = rng.pick(keys);
         const f = rng.weighted([
           [5, "read"],
@@ -32,9 +34,13 @@ export function registerWorkload(opts: RegisterOptions = {}): Workload {
           [2, "cas"],
         ] as const);
         if (f === "read") return { f, key };
-        if (f === "write") return { f, key, value: rng.int(0, values - 1) };
-        return { f, key, value: [rng.int(0, values - 1), rng.int(0, values - 1)] };
-      }),
+        const value = ++fresh;
+        const expected = last.get(key);
+        last.set(key, value);
+        if (f === "write" || expected === undefined) return { f: "write", key, value };
+        return { f, key, value: [expected, value] };
+      });
+    },
     finalReads: () => keys.map((key) => ({ f: "read", key })),
     checkerSpec: { model: "kv" },
     interpret(op: OpSpec, completion: Completion): Completion {
