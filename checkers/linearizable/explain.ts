@@ -93,7 +93,7 @@ function subproblem(ops: SearchOp[], members: number[], b: number): SearchOp[] {
   return members.map((i) => {
     // An op still running when b completed may or may not have taken effect by then.
     const ok = ops[i].ok && ops[i].retPos <= cut;
-    return { op: ops[i].op, ok, callPos: ops[i].callPos, retPos: ok ? ops[i].retPos : Infinity };
+    return { ...ops[i], ok, retPos: ok ? ops[i].retPos : Infinity };
   });
 }
 

@@ -2,7 +2,7 @@
 // matter (nemesis ops, fail ops, info ops that change nothing), split by partition key.
 import type { Op } from "../../histories/op.ts";
 import { pairHistory, type PairedOp } from "../../histories/pair.ts";
-import type { Model, ModelOp } from "./models/model.ts";
+import type { Model } from "./models/model.ts";
 import type { SearchOp } from "./search.ts";
 
 export interface Partition {
@@ -29,8 +29,15 @@ export function preparePartitions(history: Op[], model: Model<unknown>): Prepare
       dropped++;
       continue;
     }
-    const op: ModelOp = { f: p.f, value: p.value, unknownResult: p.type === "info" };
-    if (p.key !== undefined) op.key = p.key;
+    const op: SearchOp = {
+      f: p.f,
+      key: p.key,
+      value: p.value,
+      unknownResult: p.type === "info",
+      ok: p.type === "ok",
+      callPos: p.invokePos,
+      retPos: p.completePos,
+    };
     if (p.type === "info" && model.readOnly(op)) {
       dropped++;
       continue;
@@ -41,7 +48,7 @@ export function preparePartitions(history: Op[], model: Model<unknown>): Prepare
       part = { key, ops: [], source: [] };
       byKey.set(key, part);
     }
-    part.ops.push({ op, ok: p.type === "ok", callPos: p.invokePos, retPos: p.completePos });
+    part.ops.push(op);
     part.source.push(p);
   }
   return { partitions: [...byKey.values()], clientOps: paired.length, dropped };

@@ -18,8 +18,8 @@
 import { INCONSISTENT, type Model, type ModelOp } from "./models/model.ts";
 import type { Budget } from "./budget.ts";
 
-export interface SearchOp {
-  op: ModelOp;
+/** An op to linearize: what the model sees, plus its place in real time. */
+export interface SearchOp extends ModelOp {
   /** An ok op must be linearized before its completion; an info op may be left out. */
   ok: boolean;
   /** Positions in the history of the invocation and (ok ops only) the completion. */
@@ -237,7 +237,7 @@ class Search<S> {
             entry = next[entry];
             continue;
           }
-          const after = model.step(this.state, ops[i].op);
+          const after = model.step(this.state, ops[i]);
           if (after !== INCONSISTENT) {
             this.flip(i);
             if (this.remember(model.key(after as S))) {
