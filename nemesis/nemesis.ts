@@ -103,14 +103,20 @@ export class Nemesis {
   private async resolve(fault: PlannedFault): Promise<PlannedFault> {
     const wantsLeader =
       fault.kind === "partition"
-        ? fault.shape === "isolate-leader"
+        ? fault.shape === "isolate-leader" || fault.shape === "isolate-one"
         : fault.who === "leader" || fault.who === "leader-majority";
     if (!wantsLeader || !this.target.leader) return fault;
     const leader = await this.target.leader(this.cluster).catch(() => undefined);
     if (!leader) return fault;
     if (fault.kind === "partition") {
       const names = this.cluster.nodes.map((n) => n.name);
-      return { ...fault, grudge: isolate(names, leader), leaderFallback: leader };
+      if (fault.shape === "isolate-leader")
+        return { ...fault, grudge: isolate(names, leader), leaderFallback: leader };
+      // isolate-one isolates a follower: the planned node, or the next one if it leads.
+      const planned = fault.leaderFallback ?? names[0]!;
+      if (planned !== leader || names.length < 2) return fault;
+      const other = names[(names.indexOf(planned) + 1) % names.length]!;
+      return { ...fault, grudge: isolate(names, other), leaderFallback: other };
     }
     if (fault.who === "leader-majority") {
       // The planned majority, with the leader in place of one of the others if it is missing.

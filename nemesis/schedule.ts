@@ -46,19 +46,21 @@ export interface ScheduleOptions {
 }
 
 // Fixed rotations: the shapes most likely to expose a bug come first, so even a short run
-// meets them. The seed still chooses which nodes and the exact times.
+// meets them; the seed still chooses which nodes and the exact times. Isolating one node
+// first matters twice: a stale node that campaigns alone and comes back exposes elections
+// without the log check, and its campaign moves the term well past the first election.
 const PARTITION_ORDER: PartitionShape[] = [
-  "isolate-leader",
   "isolate-one",
+  "isolate-leader",
   "halves",
   "ring",
   "bridge",
 ];
-// Killing the leader with a majority while the survivors are frozen, then restarting the
-// killed nodes first, puts restarted nodes beside followers holding the newest term: where
-// lost term/vote state shows. It comes second, once a first kill has moved the term on.
-// "all" tests the disk itself.
-const KILL_ORDER: Who[] = ["leader", "leader-majority", "all", "minority", "one", "majority"];
+// The staggered kill (leader and a majority killed while the survivors are frozen, the
+// killed nodes restarted first) leaves restarted nodes beside followers that hold the
+// newest term: where lost term/vote state shows, once the term has moved past the first
+// elections (after a partition, say). "all" tests the disk itself.
+const KILL_ORDER: Who[] = ["leader-majority", "leader", "all", "minority", "one", "majority"];
 /** How long after the killed nodes restart the frozen survivors of a staggered kill resume. */
 const STAGGER_MS = 3000;
 const PAUSE_ORDER: Who[] = ["leader", "one", "minority"];

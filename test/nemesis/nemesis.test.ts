@@ -102,13 +102,17 @@ test("a schedule is carried out, recorded, and the leader is the one the target 
       "info stop-partition",
     ],
   );
-  // The first partition isolates the leader the target reported.
-  assert.deepEqual((nem[0]!.detail as { grudge: Record<string, string[]> }).grudge.n4, [
-    "n1",
-    "n2",
-    "n3",
-    "n5",
-  ]);
+  // The first partition isolates a follower, the second the leader the target reported.
+  const grudges = nem
+    .filter((o) => o.f === "start-partition" && o.type === "invoke")
+    .map((o) => (o.detail as { grudge: Record<string, string[]> }).grudge);
+  assert.notEqual(grudges[0]!.n4!.length, 4, "isolate-one spares the leader");
+  assert.equal(
+    Object.values(grudges[0]!).filter((d) => d.length === 4).length,
+    1,
+    "one node isolated",
+  );
+  assert.deepEqual(grudges[1]!.n4, ["n1", "n2", "n3", "n5"]);
   assert.ok(calls.includes("kill n1") || calls.some((c) => c.startsWith("kill")));
   assert.equal(
     calls.filter((c) => c.startsWith("kill")).length,
@@ -178,7 +182,7 @@ test("a fault that fails to apply is recorded with its error and still healed", 
 test("a staggered kill freezes the survivors, restarts the killed nodes first, then resumes them", async () => {
   const calls: string[] = [];
   const rec = recorder();
-  const [, , start, stop] = planSchedule({
+  const [start, stop] = planSchedule({
     seed: 1,
     kinds: ["kill"],
     nodes: ["n1", "n2", "n3", "n4", "n5"],
