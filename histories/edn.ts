@@ -54,6 +54,29 @@ export class EdnReader {
     return this.pos;
   }
 
+  /** If the next form is a vector or list, reads it and returns its elements, each with the
+   *  line it starts on; otherwise reads nothing and returns undefined. */
+  nextCollection(): EdnForm[] | undefined {
+    this.skipSpace();
+    const open = this.text[this.pos];
+    if (open !== "[" && open !== "(") return undefined;
+    const close = open === "[" ? "]" : ")";
+    this.pos++;
+    const items: EdnForm[] = [];
+    for (;;) {
+      this.skipSpace();
+      if (this.pos >= this.text.length) {
+        this.fail(`'${close}' to close a collection, found the end of the text`);
+      }
+      if (this.text[this.pos] === close) {
+        this.pos++;
+        return items;
+      }
+      const line = this.line;
+      items.push({ value: this.readForm(), line });
+    }
+  }
+
   /** Reads the rest of the text as forms. */
   all(): EdnForm[] {
     const forms: EdnForm[] = [];

@@ -61,39 +61,26 @@ export function parseJepsenEdn(text: string, file: string): Op[] {
   const reader = new EdnReader(text);
   const ops: Op[] = [];
   try {
-    const first = reader.next();
-    if (first === undefined)
-      throw bad(file, 1, "expected a vector of operation maps, found an empty file");
-    if (Array.isArray(first.value)) {
-      // The whole history in one collection. Element lines are not tracked, so errors about
-      // an element name the collection's line and the element's position.
+    const elements = reader.nextCollection();
+    if (elements !== undefined) {
+      // The whole history in one vector or list.
       const rest = reader.next();
-      if (rest !== undefined)
+      if (rest !== undefined) {
         throw bad(file, rest.line, "expected nothing after the history's closing bracket");
-      first.value.forEach((m, i) => {
-        try {
-          ops.push(opFromJepsenMap(m, i, file, first.line));
-        } catch (e) {
-          if (e instanceof UserError) {
-            throw new UserError(
-              e.message.replace(
-                `line ${first.line}:`,
-                `operation ${i + 1} of the vector starting on line ${first.line}:`,
-              ),
-            );
-          }
-          throw e;
-        }
-      });
-      return ops;
+      }
+      elements.forEach((m, i) => ops.push(opFromJepsenMap(m.value, i, file, m.line)));
+    } else {
+      // One map after another.
+      for (let form = reader.next(); form !== undefined; form = reader.next()) {
+        ops.push(opFromJepsenMap(form.value, ops.length, file, form.line));
+      }
     }
-    for (let form: typeof first | undefined = first; form !== undefined; form = reader.next()) {
-      ops.push(opFromJepsenMap(form.value, ops.length, file, form.line));
-    }
+    if (ops.length === 0) throw bad(file, 1, "expected operation maps, found none");
     return ops;
   } catch (e) {
-    if (e instanceof EdnSyntaxError)
+    if (e instanceof EdnSyntaxError) {
       throw bad(file, e.line, `malformed EDN, expected ${e.expected}`);
+    }
     throw e;
   }
 }

@@ -113,9 +113,10 @@ export async function* streamHistory(path: string): AsyncGenerator<Op> {
   let stream: fs.ReadStream;
   try {
     await fs.promises.access(path, fs.constants.R_OK);
+    if (!(await fs.promises.stat(path)).isFile()) throw new Error("not a file");
     stream = fs.createReadStream(path, { encoding: "utf8" });
   } catch {
-    throw new UserError(`Cannot read history file ${path}; check the path.`);
+    throw new UserError(`Cannot read history file ${path}; check the path names a readable file.`);
   }
   const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
   let lineNo = 0;

@@ -58,7 +58,7 @@ test("EDN errors name the file, the line and what was expected", () => {
   assert.throws(
     () =>
       parseJepsenEdn(`[{:process 1, :type :invoke, :f :read}\n {:process 1 :type :ok}]`, "h.edn"),
-    /operation 2 of the vector starting on line 1: expected :f/,
+    /h\.edn, line 2: expected :f/,
   );
   assert.throws(
     () => parseJepsenEdn(`[{:process 1,\n :type :invoke`, "h.edn"),
