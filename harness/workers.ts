@@ -27,6 +27,8 @@ export interface WorkerPoolOptions {
 /** Extra time a client gets beyond its own timeout before the worker gives up on it. */
 const GRACE_MS = 1000;
 const CONNECT_BACKOFF_MS = 200;
+/** How often the watchdog looks for calls past their deadline. */
+const WATCHDOG_MS = 100;
 
 interface Worker {
   node: NodeInfo;
@@ -53,6 +55,8 @@ export class WorkerPool {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
     await Promise.all(this.workers.map((w) => this.dropClient(w)));
   }
 
@@ -72,23 +76,31 @@ export class WorkerPool {
 
   private async invoke(worker: Worker, spec: OpSpec): Promise<void> {
     const { recorder, clock } = this.opts;
-    const base = {
+    // Plain object literals, not spreads: this is the hot path of the harness's overhead.
+    const invoke: Omit<Op, "index"> = {
+      time: clock.nowNs(),
       process: worker.process,
+      type: "invoke",
       f: spec.f,
-      ...(spec.key !== undefined ? { key: spec.key } : {}),
+      value: spec.value,
       node: worker.node.name,
     };
-    recorder.append({ ...base, time: clock.nowNs(), type: "invoke", value: spec.value });
+    if (spec.key !== undefined) invoke.key = spec.key;
+    recorder.append(invoke);
     let completion = await this.call(worker, spec);
     if (this.opts.interpret) completion = this.opts.interpret(spec, completion);
-    const done = recorder.append({
-      ...base,
+    const complete: Omit<Op, "index"> = {
       time: clock.nowNs(),
+      process: invoke.process,
       type: completion.type,
+      f: spec.f,
       // A completion without a value keeps the invoked value (write 3 -> ok write 3).
       value: completion.value !== undefined ? completion.value : spec.value,
-      ...(completion.error !== undefined ? { error: completion.error } : {}),
-    });
+      node: invoke.node,
+    };
+    if (spec.key !== undefined) complete.key = spec.key;
+    if (completion.error !== undefined) complete.error = completion.error;
+    const done = recorder.append(complete);
     this.opts.onComplete?.(done);
     if (completion.type === "info") {
       worker.process = this.nextProcess++;
@@ -98,29 +110,55 @@ export class WorkerPool {
   }
 
   private async call(worker: Worker, spec: OpSpec): Promise<Completion> {
-    try {
-      worker.client ??= await this.opts.openClient(worker.node);
-    } catch (err) {
-      // Nothing was sent, so the op certainly did not happen. Back off a little: the node
-      // may be down for a while, and retrying in a tight loop only fills the history.
-      await sleep(CONNECT_BACKOFF_MS);
-      return { type: "fail", error: `connect: ${message(err)}` };
+    if (!worker.client) {
+      try {
+        worker.client = await this.opts.openClient(worker.node);
+      } catch (err) {
+        // Nothing was sent, so the op certainly did not happen. Back off a little: the node
+        // may be down for a while, and retrying in a tight loop only fills the history.
+        await sleep(CONNECT_BACKOFF_MS);
+        return { type: "fail", error: `connect: ${message(err)}` };
+      }
     }
-    let timer: NodeJS.Timeout | undefined;
-    const guard = new Promise<Completion>((resolve) => {
-      timer = setTimeout(
-        () => resolve({ type: "info", error: "timeout" }),
-        this.opts.timeoutMs + GRACE_MS,
+    const client = worker.client;
+    return new Promise<Completion>((resolve) => {
+      // One shared watchdog instead of a timer per op (cheaper on the hot path): past its
+      // deadline a call that the client never answered is settled as info.
+      const pending = { deadline: performance.now() + this.opts.timeoutMs + GRACE_MS, resolve };
+      this.inFlight.add(pending);
+      this.startWatchdog();
+      client.invoke(spec, this.opts.timeoutMs).then(
+        (c) => {
+          this.inFlight.delete(pending);
+          resolve(c);
+        },
+        // The contract says clients do not throw; if one does, the outcome is unknown.
+        (err) => {
+          this.inFlight.delete(pending);
+          resolve({ type: "info", error: message(err) });
+        },
       );
     });
-    try {
-      return await Promise.race([worker.client.invoke(spec, this.opts.timeoutMs), guard]);
-    } catch (err) {
-      // The contract says clients do not throw; if one does, the outcome is unknown.
-      return { type: "info", error: message(err) };
-    } finally {
-      clearTimeout(timer);
-    }
+  }
+
+  private readonly inFlight = new Set<{ deadline: number; resolve: (c: Completion) => void }>();
+  private watchdog?: NodeJS.Timeout;
+
+  private startWatchdog(): void {
+    if (this.watchdog) return;
+    this.watchdog = setInterval(() => {
+      const now = performance.now();
+      for (const p of this.inFlight) {
+        if (p.deadline > now) continue;
+        this.inFlight.delete(p);
+        p.resolve({ type: "info", error: "timeout" });
+      }
+      // Idle: stop, so that a finished pool keeps no timer alive; the next call restarts it.
+      if (this.inFlight.size === 0) {
+        clearInterval(this.watchdog);
+        this.watchdog = undefined;
+      }
+    }, WATCHDOG_MS);
   }
 
   private async dropClient(worker: Worker): Promise<void> {

@@ -127,7 +127,11 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
     setMaxListeners(0, stopMain, interrupted);
     const settled = await Promise.allSettled(
       [
-        pool.run(plan.main, stopMain, new Pacer(spec.rate, clock.elapsedMs())),
+        pool.run(
+          plan.main,
+          stopMain,
+          spec.rate > 0 ? new Pacer(spec.rate, clock.elapsedMs()) : undefined,
+        ),
         nemesis.run(plan.schedule, stopMain),
       ].map((p) => p.catch((err) => (failed.abort(), Promise.reject(err)))),
     );
