@@ -62,7 +62,7 @@ const PARTITION_ORDER: PartitionShape[] = [
 // elections (after a partition, say). "all" tests the disk itself.
 const KILL_ORDER: Who[] = ["leader-majority", "leader", "all", "minority", "one", "majority"];
 /** How long after the killed nodes restart the frozen survivors of a staggered kill resume. */
-const STAGGER_MS = 3000;
+const STAGGER_MS = 5000;
 const PAUSE_ORDER: Who[] = ["leader", "one", "minority"];
 const CLOCK_ORDER: Who[] = ["one", "minority", "leader"];
 const LOSS_ORDER: Who[] = ["minority", "one", "leader"];
