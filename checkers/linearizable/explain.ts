@@ -1,8 +1,8 @@
 // Explaining a violation: the op that cannot be linearized, the longest consistent
-// linearization found before it, and a smallest set of ops that, from the state that
-// linearization reaches, cannot be ordered. The set is found by shrinking: start from every op
-// not yet linearized that was invoked before the failing op completed, and drop each op whose
-// removal keeps the set impossible.
+// linearization found before it, the ops concurrent with it, and the ops it conflicts with:
+// those without any one of which the history, up to the failing op's completion, would be
+// linearizable (the write a stale read missed, the other cas that won, the append that was
+// lost). Conflicting ops are found by removing each candidate in turn and searching again.
 import type { PairedOp } from "../../histories/pair.ts";
 import { Budget } from "./budget.ts";
 import type { Model } from "./models/model.ts";
@@ -31,15 +31,22 @@ export interface Explanation {
   prefix: (ExplainedOp & { stateAfter: string })[];
   /** The model state after the whole prefix. */
   stateAfterPrefix: string;
-  /** The other ops of the smallest set found, which with `op` cannot be ordered. */
+  /** Ops overlapping `op` in real time (invoked before it completed, not completed before it
+   *  was invoked), up to 50. */
   concurrent: ExplainedOp[];
-  /** False when shrinking was cut short: `concurrent` may hold more ops than needed. */
-  minimal: boolean;
+  /** The smallest set of ops involved: each one, were it absent, would let `op` be linearized. */
+  conflicting: ExplainedOp[];
+  /** False when not every candidate could be tried within the explanation's time budget. */
+  complete: boolean;
 }
 
 const PREFIX_KEPT = 1000;
-const SHRINK_TIME_MS = 500;
-const SHRINK_MAX_OPS = 200;
+const CONCURRENT_KEPT = 50;
+/** Time for the searches that find conflicting ops, and how many candidates they try. */
+const CONFLICT_TIME_MS = 500;
+const CONFLICT_CANDIDATES = 40;
+/** Candidates include this many of the ops completed just before the failing op began. */
+const RECENT_PREDECESSORS = 20;
 
 export function explainedOp(p: PairedOp, type: "ok" | "info"): ExplainedOp {
   const e: ExplainedOp = {
@@ -66,14 +73,14 @@ export function explain<S>(
   steps.reverse();
   const state = (steps.length ? steps[steps.length - 1].state : init) as S;
   const show = (i: number) => explainedOp(part.source[i], part.ops[i].ok ? "ok" : "info");
-
-  const { set, minimal } = smallestSet(
-    model,
-    state,
-    part.ops,
-    new Set(steps.map((s) => s.op)),
-    failedOp,
-  );
+  const ops = part.ops;
+  const b = ops[failedOp];
+  const overlapping: number[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    if (i !== failedOp && ops[i].callPos < b.retPos && ops[i].retPos > b.callPos)
+      overlapping.push(i);
+  }
+  const { conflicting, complete } = findConflicting(model, init, ops, failedOp, overlapping);
   return {
     key: part.key,
     op: show(failedOp),
@@ -82,72 +89,52 @@ export function explain<S>(
       .slice(-PREFIX_KEPT)
       .map((s) => ({ ...show(s.op), stateAfter: model.describe(s.state as S) })),
     stateAfterPrefix: model.describe(state),
-    concurrent: set.filter((i) => i !== failedOp).map(show),
-    minimal,
+    concurrent: overlapping.slice(0, CONCURRENT_KEPT).map(show),
+    conflicting: conflicting.map(show),
+    complete,
   };
 }
 
-/** The ops of the history cut at b's completion, minus the prefix, as a fresh search input. */
-function subproblem(ops: SearchOp[], members: number[], b: number): SearchOp[] {
+/** The ops invoked before `b` completed, as a fresh search input cut at b's completion: an op
+ *  still running then may or may not have taken effect by then, so it counts as info. */
+function truncated(ops: SearchOp[], b: number, without: number): SearchOp[] {
   const cut = ops[b].retPos;
-  return members.map((i) => {
-    // An op still running when b completed may or may not have taken effect by then.
+  const out: SearchOp[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    if (i === without || ops[i].callPos >= cut) continue;
     const ok = ops[i].ok && ops[i].retPos <= cut;
-    return { ...ops[i], ok, retPos: ok ? ops[i].retPos : Infinity };
-  });
-}
-
-function impossible<S>(
-  model: Model<S>,
-  state: S,
-  ops: SearchOp[],
-  members: number[],
-  b: number,
-  deadline: number,
-): boolean | undefined {
-  const budget = new Budget(Math.max(1, deadline - performance.now()), 256);
-  const r = searchLinearization(model, state, subproblem(ops, members, b), budget);
-  return r.valid === "unknown" ? undefined : r.valid === false;
-}
-
-function smallestSet<S>(
-  model: Model<S>,
-  state: S,
-  ops: SearchOp[],
-  inPrefix: Set<number>,
-  b: number,
-): { set: number[]; minimal: boolean } {
-  const cut = ops[b].retPos;
-  let members: number[] = [];
-  for (let i = 0; i < ops.length; i++)
-    if (!inPrefix.has(i) && ops[i].callPos < cut) members.push(i);
-  // Ops overlapping b in time: the fallback answer when shrinking cannot run.
-  const overlapping = members.filter(
-    (i) => i === b || !ops[i].ok || ops[i].retPos > ops[b].callPos,
-  );
-  const deadline = performance.now() + SHRINK_TIME_MS;
-  if (
-    members.length > SHRINK_MAX_OPS ||
-    impossible(model, state, ops, members, b, deadline) !== true
-  ) {
-    return { set: overlapping, minimal: false };
+    out.push(ok === ops[i].ok ? ops[i] : { ...ops[i], ok, retPos: Infinity });
   }
-  // Try dropping info ops first (rarely needed), then the ops furthest from b.
-  const order = members
-    .filter((i) => i !== b)
-    .sort(
-      (x, y) =>
-        Number(ops[y].ok === false) - Number(ops[x].ok === false) ||
-        ops[x].callPos - ops[y].callPos,
-    );
-  let minimal = true;
-  for (const drop of order) {
-    if (performance.now() > deadline) {
-      minimal = false;
+  return out;
+}
+
+function findConflicting<S>(
+  model: Model<S>,
+  init: S,
+  ops: SearchOp[],
+  b: number,
+  overlapping: number[],
+): { conflicting: number[]; complete: boolean } {
+  // Candidates: the ops overlapping b, then the ok ops that completed last before b began.
+  const before: number[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    if (ops[i].ok && ops[i].retPos < ops[b].callPos) before.push(i);
+  }
+  before.sort((x, y) => ops[y].retPos - ops[x].retPos);
+  const candidates = [...overlapping, ...before.slice(0, RECENT_PREDECESSORS)];
+  const deadline = performance.now() + CONFLICT_TIME_MS;
+  const conflicting: number[] = [];
+  let complete = candidates.length <= CONFLICT_CANDIDATES;
+  for (const c of candidates.slice(0, CONFLICT_CANDIDATES)) {
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      complete = false;
       break;
     }
-    const without = members.filter((i) => i !== drop);
-    if (impossible(model, state, ops, without, b, deadline) === true) members = without;
+    const r = searchLinearization(model, init, truncated(ops, b, c), new Budget(left, 256));
+    if (r.valid === "unknown") complete = false;
+    if (r.valid === true) conflicting.push(c);
   }
-  return { set: members, minimal };
+  conflicting.sort((x, y) => ops[x].callPos - ops[y].callPos);
+  return { conflicting, complete };
 }

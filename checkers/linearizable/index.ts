@@ -129,17 +129,19 @@ export function formatExplanation(result: CheckResult): string[] {
       `  Longest consistent linearization: ${e.prefixLength} ops, ending ${last.join(", ")}; state then: ${e.stateAfterPrefix}.`,
     );
   }
-  if (e.concurrent.length === 0) {
-    lines.push(`  From that state the op is impossible on its own.`);
+  if (e.conflicting.length > 0) {
+    lines.push(`  It conflicts with (without any one of these it could be linearized):`);
+    for (const o of e.conflicting.slice(0, 6)) lines.push(`    ${describeOp(o)}`);
+    if (e.conflicting.length > 6) lines.push(`    ... and ${e.conflicting.length - 6} more`);
   } else {
-    lines.push(
-      `  Smallest set of ops that cannot be ordered with it${e.minimal ? "" : " (not fully shrunk)"}:`,
-    );
-    for (const o of e.concurrent.slice(0, 8)) lines.push(`    ${describeOp(o)}`);
-    if (e.concurrent.length > 8)
-      lines.push(
-        `    ... and ${e.concurrent.length - 8} more (see the explanation in the results)`,
-      );
+    lines.push(`  No single other op explains it: removing any one still leaves it impossible.`);
+  }
+  if (e.concurrent.length > 0) {
+    const shown = e.concurrent
+      .slice(0, 4)
+      .map((o) => `op ${o.index} (${o.f}${o.value === undefined ? "" : " " + showValue(o.value)})`);
+    const more = e.concurrent.length > 4 ? ` and ${e.concurrent.length - 4} more` : "";
+    lines.push(`  Concurrent with it: ${shown.join(", ")}${more}.`);
   }
   return lines;
 }

@@ -27,7 +27,7 @@ for (const workload of ["register", "append"] as const) {
         const r = await checkLinearizable(history, { model: "kv", timeLimitMs: 3_000 });
         assert.equal(r.valid, true, `expected valid, got ${r.valid}: ${r.reason}`);
       }),
-      { numRuns: 150 },
+      { numRuns: 150, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
     );
   });
 
@@ -42,13 +42,13 @@ for (const workload of ["register", "append"] as const) {
           const { history, anomalyIndexes } = simulate(cfg);
           const r = await checkLinearizable(history, { model: "kv", timeLimitMs: 3_000 });
           assert.equal(r.valid, false, `expected invalid, got ${r.valid}: ${r.reason}`);
-          const named = [r.explanation!.op, ...r.explanation!.concurrent].map((o) => o.index);
+          const named = [r.explanation!.op, ...r.explanation!.conflicting].map((o) => o.index);
           assert.ok(
             named.some((i) => anomalyIndexes.includes(i)),
             `explanation names ${named.join(",")}, anomaly ops are ${anomalyIndexes.join(",")}`,
           );
         }),
-        { numRuns: 100 },
+        { numRuns: 100, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
       );
     });
   }

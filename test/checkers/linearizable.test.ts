@@ -320,7 +320,16 @@ test("explanation: the failing op, the prefix before it, and readable lines", as
   assert.equal(e.op.index, 5);
   assert.equal(e.op.completeIndex, 6);
   assert.deepEqual(e.prefix.map((p) => p.value).slice(0, 2), [1, 2]);
-  assert.ok(e.minimal);
+  assert.ok(e.complete);
+  // Without the write of 2 the read of 1 would be fine: that write is what it conflicts with.
+  assert.deepEqual(
+    e.conflicting.map((o) => o.index),
+    [2],
+  );
+  assert.deepEqual(
+    e.concurrent.map((o) => o.index),
+    [4],
+  );
   const lines = formatExplanation(r);
   assert.match(lines[0], /^invalid: op 5->6 \(process 4: read 1\) cannot be linearized/);
   assert.ok(lines.length <= 12);
