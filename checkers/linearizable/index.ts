@@ -84,6 +84,9 @@ export async function checkLinearizable(
       const explanation = explain(model, init, part, outcome.failedOp, outcome.prefix);
       return result(false, { reason: summary(explanation), explanation });
     }
+    // Let this partition's ops be collected: a large history need not stay twice in memory.
+    part.ops = [];
+    part.source = [];
     if (outcome.valid === "unknown") {
       unknownReason = `${outcome.reason}; checked ${partitionsChecked - 1} of ${partitions.length} partitions`;
       if (budget.exceeded()) return result("unknown", { reason: unknownReason });

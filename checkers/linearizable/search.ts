@@ -46,11 +46,6 @@ export type SearchOutcome =
       prefix: LinearizationStep | undefined;
     };
 
-interface MemoEntry {
-  ok: Uint32Array;
-  info: Uint32Array | undefined;
-}
-
 /** Deterministic 32-bit random numbers for Zobrist hashing of the linearized set. */
 function zobristTable(n: number): Int32Array {
   const t = new Int32Array(n);
@@ -65,16 +60,40 @@ function zobristTable(n: number): Int32Array {
   return t;
 }
 
-function equalBits(a: Uint32Array, b: Uint32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+/** Bitsets of remembered configurations, packed one after another in one growing array (a
+ *  typed array per configuration would cost a separate allocation each). */
+class BitsetArena {
+  private data = new Uint32Array(1024);
+  private used = 0;
 
-/** True if every bit of `small` is set in `big` (an absent set is empty). */
-function subsetBits(small: Uint32Array | undefined, big: Uint32Array): boolean {
-  if (small === undefined) return true;
-  for (let i = 0; i < small.length; i++) if ((small[i] & ~big[i]) !== 0) return false;
-  return true;
+  constructor(private readonly words: number) {}
+
+  /** Copies `bits` in; returns where it is. */
+  store(bits: Uint32Array): number {
+    if (this.used + this.words > this.data.length) {
+      const bigger = new Uint32Array(Math.max(this.data.length * 2, this.used + this.words));
+      bigger.set(this.data.subarray(0, this.used));
+      this.data = bigger;
+    }
+    const at = this.used;
+    this.data.set(bits, at);
+    this.used += this.words;
+    return at;
+  }
+
+  equals(at: number, bits: Uint32Array): boolean {
+    const d = this.data;
+    for (let i = 0; i < this.words; i++) if (d[at + i] !== bits[i]) return false;
+    return true;
+  }
+
+  /** True if every bit stored at `at` is set in `bits`; -1 stands for the empty set. */
+  subsetOf(at: number, bits: Uint32Array): boolean {
+    if (at < 0) return true;
+    const d = this.data;
+    for (let i = 0; i < this.words; i++) if ((d[at + i] & ~bits[i]) !== 0) return false;
+    return true;
+  }
 }
 
 function isEmpty(bits: Uint32Array): boolean {
@@ -99,7 +118,9 @@ class Search<S> {
   private readonly okBits: Uint32Array;
   private readonly infoBits: Uint32Array;
   private readonly zobrist: Int32Array;
-  private readonly memo = new Map<unknown, Map<number, MemoEntry[]>>();
+  /** state key -> Zobrist hash of the ok set -> [ok bits, info bits (-1: none)] positions. */
+  private readonly memo = new Map<unknown, Map<number, number[]>>();
+  private readonly arena: BitsetArena;
   private readonly entryBytes: number;
   private readonly okCount: number;
 
@@ -160,7 +181,8 @@ class Search<S> {
     this.okBits = new Uint32Array(words);
     this.infoBits = new Uint32Array(words);
     this.zobrist = zobristTable(n);
-    this.entryBytes = 2 * (words * 4 + 64) + 48;
+    this.arena = new BitsetArena(words);
+    this.entryBytes = 2 * words * 4 + 24;
     this.isOk = new Uint8Array(n);
     for (let i = 0; i < n; i++) this.isOk[i] = ops[i].ok ? 1 : 0;
     this.okCount = this.remainingOk = okCount;
@@ -199,14 +221,17 @@ class Search<S> {
       list = [];
       byHash.set(this.hash, list);
     } else {
-      for (const m of list) {
-        if (equalBits(m.ok, this.okBits) && subsetBits(m.info, this.infoBits)) return false;
+      const arena = this.arena;
+      for (let k = 0; k < list.length; k += 2) {
+        if (arena.equals(list[k], this.okBits) && arena.subsetOf(list[k + 1], this.infoBits)) {
+          return false;
+        }
       }
     }
-    list.push({
-      ok: this.okBits.slice(),
-      info: isEmpty(this.infoBits) ? undefined : this.infoBits.slice(),
-    });
+    list.push(
+      this.arena.store(this.okBits),
+      isEmpty(this.infoBits) ? -1 : this.arena.store(this.infoBits),
+    );
     this.memoBytes += this.entryBytes;
     return true;
   }
