@@ -85,6 +85,9 @@ test("the local-read variant is found invalid by a default run", async () => {
   assert.match(readFileSync(join(r.dir!, "junit.xml"), "utf8"), /<failure/);
 });
 
+// Lost term/vote state shows only when a staggered kill's restarted majority elects and
+// commits before the survivors wake: usually (2 runs in 3 measured), not always, so up to 3
+// runs (--test-count stops at the first invalid one).
 test("the no-persist variant is caught by a default run with kills (partition,kill)", async () => {
   const r = await faultline([
     "--target",
@@ -97,6 +100,8 @@ test("the no-persist variant is caught by a default run with kills (partition,ki
     "30",
     "--seed",
     "1",
+    "--test-count",
+    "3",
   ]);
   assert.equal(r.code, EXIT.invalid, r.output);
 });
