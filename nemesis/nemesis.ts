@@ -35,6 +35,7 @@ export class Nemesis {
   private readonly active = new Map<number, ActiveFault>();
   /** The fault as applied (leader resolved), needed to heal it. */
   private readonly planned = new Map<number, PlannedFault>();
+  private healingAll = false;
 
   constructor(
     private readonly cluster: Cluster,
@@ -60,6 +61,7 @@ export class Nemesis {
 
   /** Undo every active fault, and clear the network whatever we think is active. */
   async healAll(): Promise<void> {
+    this.healingAll = true;
     for (const id of [...this.active.keys()]) await this.stop(id);
     await this.cluster.healNetwork().catch(() => undefined);
   }
@@ -164,7 +166,8 @@ export class Nemesis {
         }
         try {
           await Promise.all(fault.nodes.map((n) => c.start(n)));
-          await sleep(fault.freeze.resumeAfterMs);
+          // Healing everything at the end (or on interruption): no time for the stagger.
+          if (!this.healingAll) await sleep(fault.freeze.resumeAfterMs);
         } finally {
           // Never leave the survivors frozen, whatever happened to the restart.
           await Promise.all(fault.freeze.nodes.map((n) => c.resume(n)));

@@ -61,7 +61,8 @@ const PARTITION_ORDER: PartitionShape[] = [
 // newest term: where lost term/vote state shows, once the term has moved past the first
 // elections (after a partition, say). "all" tests the disk itself.
 const KILL_ORDER: Who[] = ["leader-majority", "leader", "all", "minority", "one", "majority"];
-/** How long after the killed nodes restart the frozen survivors of a staggered kill resume. */
+/** How long after the killed nodes restart the frozen survivors of a staggered kill resume
+ *  (at most one nemesis interval). */
 const STAGGER_MS = 5000;
 const PAUSE_ORDER: Who[] = ["leader", "one", "minority"];
 const CLOCK_ORDER: Who[] = ["one", "minority", "leader"];
@@ -101,6 +102,7 @@ function planFault(
   turn: number,
   nodes: readonly string[],
   rng: Rng,
+  intervalMs: number,
 ): PlannedFault {
   switch (kind) {
     case "partition": {
@@ -124,7 +126,12 @@ function planFault(
       const picked = pickNodes(who, nodes, rng);
       if (kind === "kill" && who === "leader-majority") {
         const rest = nodes.filter((n) => !picked.includes(n));
-        return { kind, who, nodes: picked, freeze: { nodes: rest, resumeAfterMs: STAGGER_MS } };
+        return {
+          kind,
+          who,
+          nodes: picked,
+          freeze: { nodes: rest, resumeAfterMs: Math.min(STAGGER_MS, intervalMs) },
+        };
       }
       return { kind, who, nodes: picked };
     }
@@ -160,7 +167,7 @@ export function planSchedule(opts: ScheduleOptions): NemesisEvent[] {
     const kind = opts.kinds[id % opts.kinds.length]!;
     const turn = turns.get(kind) ?? 0;
     turns.set(kind, turn + 1);
-    const fault = planFault(kind, turn, opts.nodes, rng);
+    const fault = planFault(kind, turn, opts.nodes, rng, intervalMs);
     events.push({ atMs: Math.round(start), action: "start", faultId: id, fault });
     events.push({ atMs: Math.round(stop), action: "stop", faultId: id, fault });
     t = stop;
