@@ -34,6 +34,9 @@ interface Worker {
   node: NodeInfo;
   process: number;
   client?: Client;
+  /** The call in flight: when it is overdue, and how to settle it as info. */
+  deadline: number;
+  settle?: (c: Completion) => void;
 }
 
 export class WorkerPool {
@@ -44,6 +47,7 @@ export class WorkerPool {
     this.workers = Array.from({ length: opts.concurrency }, (_, i) => ({
       node: opts.nodes[i % opts.nodes.length]!,
       process: i,
+      deadline: Infinity,
     }));
     this.nextProcess = opts.concurrency;
   }
@@ -62,13 +66,16 @@ export class WorkerPool {
 
   private async loop(worker: Worker, gen: Gen, signal: AbortSignal, pacer?: Pacer): Promise<void> {
     const { clock, rng } = this.opts;
+    const ctx = { rng, elapsedMs: 0 };
     while (!signal.aborted) {
+      ctx.elapsedMs = clock.elapsedMs();
       if (pacer) {
-        const wait = pacer.claim(clock.elapsedMs());
+        const wait = pacer.claim(ctx.elapsedMs);
         if (wait > 0) await sleep(wait, signal);
         if (signal.aborted) return;
+        ctx.elapsedMs = clock.elapsedMs();
       }
-      const op = gen.next({ rng, elapsedMs: clock.elapsedMs() });
+      const op = gen.next(ctx);
       if (!op) return;
       await this.invoke(worker, op);
     }
@@ -88,6 +95,7 @@ export class WorkerPool {
     if (spec.key !== undefined) invoke.key = spec.key;
     recorder.append(invoke);
     let completion = await this.call(worker, spec);
+    worker.settle = undefined; // nothing in flight for the watchdog to settle
     if (this.opts.interpret) completion = this.opts.interpret(spec, completion);
     const complete: Omit<Op, "index"> = {
       time: clock.nowNs(),
@@ -109,52 +117,49 @@ export class WorkerPool {
     }
   }
 
-  private async call(worker: Worker, spec: OpSpec): Promise<Completion> {
-    if (!worker.client) {
-      try {
-        worker.client = await this.opts.openClient(worker.node);
-      } catch (err) {
-        // Nothing was sent, so the op certainly did not happen. Back off a little: the node
-        // may be down for a while, and retrying in a tight loop only fills the history.
-        await sleep(CONNECT_BACKOFF_MS);
-        return { type: "fail", error: `connect: ${message(err)}` };
-      }
-    }
+  /** Not `async`: returning a promise from an async function costs extra ticks per op. */
+  private call(worker: Worker, spec: OpSpec): Promise<Completion> {
+    if (!worker.client) return this.connectThenCall(worker, spec);
     const client = worker.client;
     return new Promise<Completion>((resolve) => {
       // One shared watchdog instead of a timer per op (cheaper on the hot path): past its
       // deadline a call that the client never answered is settled as info.
-      const pending = { deadline: performance.now() + this.opts.timeoutMs + GRACE_MS, resolve };
-      this.inFlight.add(pending);
+      worker.deadline = performance.now() + this.opts.timeoutMs + GRACE_MS;
+      worker.settle = resolve;
       this.startWatchdog();
-      client.invoke(spec, this.opts.timeoutMs).then(
-        (c) => {
-          this.inFlight.delete(pending);
-          resolve(c);
-        },
+      client.invoke(spec, this.opts.timeoutMs).then(resolve, (err) =>
         // The contract says clients do not throw; if one does, the outcome is unknown.
-        (err) => {
-          this.inFlight.delete(pending);
-          resolve({ type: "info", error: message(err) });
-        },
+        resolve({ type: "info", error: message(err) }),
       );
     });
   }
 
-  private readonly inFlight = new Set<{ deadline: number; resolve: (c: Completion) => void }>();
+  private async connectThenCall(worker: Worker, spec: OpSpec): Promise<Completion> {
+    try {
+      worker.client = await this.opts.openClient(worker.node);
+    } catch (err) {
+      // Nothing was sent, so the op certainly did not happen. Back off a little: the node
+      // may be down for a while, and retrying in a tight loop only fills the history.
+      await sleep(CONNECT_BACKOFF_MS);
+      return { type: "fail", error: `connect: ${message(err)}` };
+    }
+    return this.call(worker, spec);
+  }
+
   private watchdog?: NodeJS.Timeout;
 
   private startWatchdog(): void {
     if (this.watchdog) return;
     this.watchdog = setInterval(() => {
       const now = performance.now();
-      for (const p of this.inFlight) {
-        if (p.deadline > now) continue;
-        this.inFlight.delete(p);
-        p.resolve({ type: "info", error: "timeout" });
+      let busy = false;
+      for (const w of this.workers) {
+        if (!w.settle) continue;
+        busy = true;
+        if (w.deadline <= now) w.settle({ type: "info", error: "timeout" });
       }
       // Idle: stop, so that a finished pool keeps no timer alive; the next call restarts it.
-      if (this.inFlight.size === 0) {
+      if (!busy) {
         clearInterval(this.watchdog);
         this.watchdog = undefined;
       }
