@@ -108,7 +108,12 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
   handler: async (args) => {
     let historyPath = args.history;
     let defaults: Record<string, unknown> = {};
-    const isDir = fs.existsSync(historyPath) && fs.statSync(historyPath).isDirectory();
+    if (!fs.existsSync(historyPath)) {
+      throw new UserError(
+        `Cannot read history ${historyPath}: it does not exist; pass a history file (JSONL, Jepsen EDN or log) or a stored run directory.`,
+      );
+    }
+    const isDir = fs.statSync(historyPath).isDirectory();
     if (isDir) ({ historyPath, defaults } = readRunDir(args.history));
     else if (args["write-results"]) {
       throw new UserError(

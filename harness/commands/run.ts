@@ -8,7 +8,7 @@ import { formatExplanation } from "../../checkers/linearizable/index.ts";
 import { getWorkload } from "../workloads/index.ts";
 import { parseFaultKinds } from "../../nemesis/schedule.ts";
 import { runTest } from "../run/orchestrate.ts";
-import { RUN_DEFAULTS, type RunSpec } from "../run/spec.ts";
+import { RUN_DEFAULTS, validateSpec, type RunSpec } from "../run/spec.ts";
 import { summaryLines } from "../report/summary.ts";
 
 interface RunArgs {
@@ -156,6 +156,7 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
         checkTimeLimitMs: args["check-time-limit"] * 1000,
         checkMemoryLimitMb: RUN_DEFAULTS.checkMemoryLimitMb,
       };
+      validateSpec(spec);
       console.error(
         `faultline: run ${i + 1}/${args["test-count"]}: ${spec.target}${spec.variant ? `/${spec.variant}` : ""}, ${spec.nodes} nodes, ${spec.workload}, nemesis ${spec.nemesis.join(",") || "none"}, ${spec.timeLimitSeconds}s, seed ${spec.seed}`,
       );
