@@ -91,8 +91,8 @@ export class Nemesis {
     const f = STOP_F[fault.kind];
     this.record("invoke", f, active.nodes);
     try {
-      await this.heal(fault);
-      this.record("info", f, active.nodes);
+      const detail = await this.heal(fault);
+      this.record("info", f, active.nodes, detail);
     } catch (err) {
       this.record("info", f, active.nodes, undefined, errorText(err));
     }
@@ -153,10 +153,25 @@ export class Nemesis {
     }
   }
 
-  private async heal(fault: PlannedFault): Promise<void> {
+  /** Undo a fault; returns what the record of the heal should show, if anything. */
+  private async heal(fault: PlannedFault): Promise<unknown> {
     const c = this.cluster;
     switch (fault.kind) {
       case "partition":
+        if (fault.handoverMs && !this.healingAll) {
+          // The isolated node comes back to followers whose leader is cut off: it campaigns
+          // with its pumped term and stale log, the case an election without the log check
+          // gets wrong. Then the old leader, stale itself by now, comes back too.
+          const leader = await this.target.leader?.(c).catch(() => undefined);
+          const names = c.nodes.map((n) => n.name);
+          if (leader && leader !== fault.leaderFallback) {
+            await c.partition(isolate(names, leader));
+            await sleep(fault.handoverMs);
+            await c.healNetwork();
+            return { isolatedLeaderFirst: leader };
+          }
+        }
+        return c.healNetwork();
       case "loss":
         return c.healNetwork();
       case "kill":

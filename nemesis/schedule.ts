@@ -15,7 +15,15 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 export type Who = "one" | "leader" | "minority" | "majority" | "leader-majority" | "all";
 
 export type PlannedFault =
-  | { kind: "partition"; shape: PartitionShape; grudge: Grudge; leaderFallback?: string }
+  | {
+      kind: "partition";
+      shape: PartitionShape;
+      grudge: Grudge;
+      leaderFallback?: string;
+      /** isolate-one only: on heal, first cut off the node that leads for this long, so the
+       *  returning node (high term, stale log) meets followers that have no leader. */
+      handoverMs?: number;
+    }
   | {
       kind: "kill" | "pause";
       who: Who;
@@ -64,6 +72,9 @@ const KILL_ORDER: Who[] = ["leader-majority", "leader", "all", "minority", "one"
 /** How long after the killed nodes restart the frozen survivors of a staggered kill resume
  *  (at most one nemesis interval). */
 const STAGGER_MS = 5000;
+/** How long the leader stays cut off when an isolated node returns (at most one interval):
+ *  a few election timeouts of the targets, time for the returning node to campaign. */
+const HANDOVER_MS = 2000;
 const PAUSE_ORDER: Who[] = ["leader", "one", "minority"];
 const CLOCK_ORDER: Who[] = ["one", "minority", "leader"];
 const LOSS_ORDER: Who[] = ["minority", "one", "leader"];
@@ -109,7 +120,12 @@ function planFault(
       const shape = PARTITION_ORDER[turn % PARTITION_ORDER.length]!;
       if (shape === "isolate-leader" || shape === "isolate-one") {
         const node = rng.pick(nodes);
-        return { kind, shape, grudge: isolate(nodes, node), leaderFallback: node };
+        const fault = { kind, shape, grudge: isolate(nodes, node), leaderFallback: node };
+        // Without the handover the returning node races the old leader's followers to the
+        // next election, and sometimes loses (seed 4 of 1-5, measured).
+        return shape === "isolate-one"
+          ? { ...fault, handoverMs: Math.min(HANDOVER_MS, intervalMs) }
+          : fault;
       }
       const grudge =
         shape === "halves"
@@ -163,14 +179,26 @@ export function planSchedule(opts: ScheduleOptions): NemesisEvent[] {
     const hold = intervalMs * (0.8 + 0.4 * rng.float());
     const start = t + quiet;
     const stop = start + hold;
-    if (stop > endMs) break;
     const kind = opts.kinds[id % opts.kinds.length]!;
     const turn = turns.get(kind) ?? 0;
-    turns.set(kind, turn + 1);
     const fault = planFault(kind, turn, opts.nodes, rng, intervalMs);
+    // A staggered kill ends only when its frozen survivors resume (a handover when the leader
+    // is let back in). The quiet time before the next fault counts from then: a fault right on
+    // top of the resume (isolating the survivor that just won the election, say) would stop it
+    // overwriting the restarted nodes' entries, which is how lost term/vote state shows.
+    const settled = stop + settleMs(fault);
+    if (settled > endMs) break;
+    turns.set(kind, turn + 1);
     events.push({ atMs: Math.round(start), action: "start", faultId: id, fault });
     events.push({ atMs: Math.round(stop), action: "stop", faultId: id, fault });
-    t = stop;
+    t = settled;
   }
   return events;
+}
+
+/** How long healing a fault takes after its stop event (staggered resume, handover). */
+export function settleMs(fault: PlannedFault): number {
+  if (fault.kind === "kill") return fault.freeze?.resumeAfterMs ?? 0;
+  if (fault.kind === "partition") return fault.handoverMs ?? 0;
+  return 0;
 }

@@ -85,9 +85,9 @@ test("the local-read variant is found invalid by a default run", async () => {
   assert.match(readFileSync(join(r.dir!, "junit.xml"), "utf8"), /<failure/);
 });
 
-// Lost term/vote state shows only when a staggered kill's restarted majority elects and
-// commits before the survivors wake: usually (2 runs in 3 measured), not always, so up to 5
-// runs (--test-count stops at the first invalid one): all five missing is about 0.4%.
+// Lost term/vote state shows when a staggered kill's restarted majority elects and commits,
+// and a survivor wakes, wins and overwrites those entries. One run: caught on every seed
+// measured (1-5, also with a CPU hog beside it), see docs/running.md.
 test("the no-persist variant is caught by a default run with kills (partition,kill)", async () => {
   const r = await faultline([
     "--target",
@@ -100,8 +100,6 @@ test("the no-persist variant is caught by a default run with kills (partition,ki
     "30",
     "--seed",
     "1",
-    "--test-count",
-    "5",
   ]);
   assert.equal(r.code, EXIT.invalid, r.output);
 });

@@ -208,3 +208,51 @@ test("a staggered kill freezes the survivors, restarts the killed nodes first, t
   assert.ok(lastStart < firstResume, "killed nodes restart before the survivors resume");
   assert.equal(calls.filter((c) => c.startsWith("resume")).length, 2);
 });
+
+test("after a staggered kill, the next fault waits a quiet interval past the survivors' resume", () => {
+  for (const seed of [1, 2, 3, 4, 5]) {
+    const s = planSchedule({
+      seed,
+      kinds: ["kill", "partition"],
+      nodes: ["n1", "n2", "n3", "n4", "n5"],
+      intervalSeconds: 5,
+      timeLimitSeconds: 60,
+    });
+    const kill = s.find((e) => e.action === "stop" && e.fault.kind === "kill")!;
+    assert.ok(kill.fault.kind === "kill" && kill.fault.freeze, "the first kill is staggered");
+    const resumeAtMs = kill.atMs + kill.fault.freeze.resumeAfterMs;
+    const next = s.find((e) => e.action === "start" && e.atMs > kill.atMs)!;
+    assert.ok(next.atMs >= resumeAtMs + 0.8 * 5000, `seed ${seed}: ${next.atMs} vs ${resumeAtMs}`);
+    assert.ok(s.at(-1)!.atMs <= 60_000);
+  }
+});
+
+test("an isolated node returns while the leader is cut off, then the leader returns", async () => {
+  const calls: string[] = [];
+  const rec = recorder();
+  const [start, stop] = planSchedule({
+    seed: 1,
+    kinds: ["partition"],
+    nodes: ["n1", "n2", "n3", "n4", "n5"],
+    intervalSeconds: 0.01,
+    timeLimitSeconds: 1,
+  });
+  assert.ok(start!.fault.kind === "partition" && start!.fault.shape === "isolate-one");
+  const isolated = start!.fault.leaderFallback!;
+  const leader = isolated === "n4" ? "n5" : "n4";
+  const nemesis = new Nemesis(
+    fakeCluster(calls),
+    { leader: async () => leader },
+    rec,
+    new RunClock(),
+  );
+  await nemesis.run([start!, stop!], new AbortController().signal);
+  const cutOff = calls
+    .filter((c) => c.startsWith("partition "))
+    .map((c) => JSON.parse(c.slice("partition ".length)) as Record<string, string[]>)
+    .map((g) => Object.keys(g).find((n) => g[n]!.length === 4));
+  assert.deepEqual(cutOff, [isolated, leader], "first the follower is cut off, then the leader");
+  assert.equal(calls.at(-1), "healNetwork", "then all healed");
+  const healed = rec.ops.filter((o) => o.f === "stop-partition" && o.type === "info");
+  assert.deepEqual(healed[0]!.detail, { isolatedLeaderFirst: leader });
+});
