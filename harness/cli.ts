@@ -36,4 +36,6 @@ function reportAndExit(err: unknown): never {
   process.exit(EXIT.harnessError);
 }
 
-main(hideBin(process.argv)).catch(reportAndExit);
+// Exit as soon as the command is done: a handle left open by an abandoned wait (a node that
+// never answered before an interrupt, say) must not keep a finished run alive.
+main(hideBin(process.argv)).then(() => process.exit(process.exitCode ?? EXIT.valid), reportAndExit);
