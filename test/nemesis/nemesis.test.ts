@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Op } from "../../histories/op.ts";
-import type { Cluster } from "../../harness/runtime/types.ts";
+import { fakeCluster as sharedFakeCluster } from "../harness/fakes.ts";
 import { RunClock, type Recorder } from "../../harness/generator/clock.ts";
 import { Nemesis } from "../../nemesis/nemesis.ts";
 import {
@@ -14,36 +14,8 @@ import {
 } from "../../nemesis/schedule.ts";
 import { UserError } from "../../harness/errors.ts";
 
-function fakeCluster(calls: string[]): Cluster {
-  const nodes = ["n1", "n2", "n3", "n4", "n5"].map((name, i) => ({ name, ip: `10.0.0.${i + 1}` }));
-  const log =
-    (what: string) =>
-    async (...args: unknown[]) => {
-      calls.push(
-        `${what} ${args.map((a) => (typeof a === "object" ? JSON.stringify(a) : String(a))).join(" ")}`.trim(),
-      );
-    };
-  return {
-    id: "fake",
-    nodes,
-    node: (name) => nodes.find((n) => n.name === name)!,
-    exec: async () => ({ exitCode: 0, stdout: "", stderr: "" }),
-    putFile: async () => {},
-    getFile: async () => Buffer.from(""),
-    logs: async () => "",
-    kill: log("kill"),
-    start: log("start"),
-    pause: log("pause"),
-    resume: log("resume"),
-    partition: log("partition"),
-    dropIncoming: log("dropIncoming"),
-    dropOutgoing: log("dropOutgoing"),
-    loss: log("loss"),
-    healNetwork: log("healNetwork"),
-    setClockOffset: log("clock"),
-    teardown: log("teardown"),
-  };
-}
+/** The shared fake cluster with five nodes, logging every call into `calls`. */
+const fakeCluster = (calls: string[]) => sharedFakeCluster(5, calls);
 
 function recorder(): Recorder & { ops: Op[] } {
   const ops: Op[] = [];
