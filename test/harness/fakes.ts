@@ -2,6 +2,8 @@
 // fake target is a single in-memory key-value map; `stale` makes one node answer reads from
 // an old copy (a broken system the checker must catch); `flaky` times some ops out.
 import type { Cluster, NodeInfo } from "../../harness/runtime/types.ts";
+import type { Op } from "../../histories/op.ts";
+import type { Recorder } from "../../harness/generator/clock.ts";
 import type { Client, Completion, Target } from "../../targets/types.ts";
 
 export function fakeCluster(nodeCount: number, calls: string[] = []): Cluster {
@@ -92,5 +94,18 @@ export function fakeTarget(opts: FakeTargetOptions = {}, calls: string[] = []): 
       },
       close: async () => {},
     }),
+  };
+}
+
+/** A recorder that keeps the history in memory, assigning indexes as the writer would. */
+export function memoryRecorder(): Recorder & { ops: Op[] } {
+  const ops: Op[] = [];
+  return {
+    ops,
+    append: (op) => {
+      const full = { ...op, index: ops.length } as Op;
+      ops.push(full);
+      return full;
+    },
   };
 }

@@ -1,28 +1,17 @@
 // Client workers: invoke/complete pairs, fresh process ids after info, timeouts, spreading.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Op } from "../../histories/op.ts";
 import { WorkerPool } from "../../harness/workers.ts";
-import { RunClock, type Recorder } from "../../harness/generator/clock.ts";
+import { RunClock } from "../../harness/generator/clock.ts";
 import { Rng } from "../../harness/generator/rng.ts";
 import { from, limit } from "../../harness/generator/gen.ts";
 import type { Client } from "../../targets/types.ts";
+import { memoryRecorder } from "./fakes.ts";
 
-function recorder(): Recorder & { ops: Op[] } {
-  const ops: Op[] = [];
-  return {
-    ops,
-    append: (op) => {
-      const full = { ...op, index: ops.length } as Op;
-      ops.push(full);
-      return full;
-    },
-  };
-}
 const nodes = [1, 2, 3].map((i) => ({ name: `n${i}`, ip: `10.0.0.${i}` }));
 
 test("each process has one op in flight, and after info continues under a fresh id", async () => {
-  const rec = recorder();
+  const rec = memoryRecorder();
   let calls = 0;
   const client: Client = {
     invoke: async () =>
@@ -67,7 +56,7 @@ test("each process has one op in flight, and after info continues under a fresh 
 });
 
 test("a client that hangs past its timeout gives info; one that cannot connect gives fail", async () => {
-  const rec = recorder();
+  const rec = memoryRecorder();
   let opened = 0;
   const pool = new WorkerPool({
     concurrency: 2,
@@ -101,7 +90,7 @@ test("a client that hangs past its timeout gives info; one that cannot connect g
 });
 
 test("an abort stops the workers from taking new ops", async () => {
-  const rec = recorder();
+  const rec = memoryRecorder();
   const stop = new AbortController();
   const pool = new WorkerPool({
     concurrency: 3,

@@ -1,4 +1,5 @@
 // Importing Jepsen histories: EDN (one collection, or one map per line) and log lines.
+import { mangled, parsesOrRefuses } from "./fuzz.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -101,22 +102,7 @@ test("importers never crash on random or truncated input", () => {
     [log, parseJepsenLog],
   ] as const) {
     fc.assert(
-      fc.property(
-        fc.oneof(
-          fc.string(),
-          fc.nat({ max: sample.length }).map((n) => sample.slice(0, n)),
-          fc
-            .tuple(fc.nat({ max: sample.length }), fc.string({ maxLength: 3 }))
-            .map(([n, s]) => sample.slice(0, n) + s + sample.slice(n)),
-        ),
-        (text) => {
-          try {
-            parse(text, "f");
-          } catch (e) {
-            if (!(e instanceof UserError)) throw e;
-          }
-        },
-      ),
+      fc.property(mangled(sample), (text) => parsesOrRefuses(() => parse(text, "f"))),
       { numRuns: 1500 },
     );
   }

@@ -1,4 +1,5 @@
 // history.jsonl: writer and reader, a writer killed mid-run, truncated and malformed lines.
+import { mangled, parsesOrRefuses } from "./fuzz.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -117,22 +118,7 @@ test("a truncated last line is ignored; a malformed line elsewhere names its lin
 test("the in-memory parser never crashes on random or truncated input", () => {
   const sample = `{"index":0,"time":0,"process":1,"type":"invoke","f":"cas","value":[1,2],"key":"a"}\n{"index":1,"time":9,"process":1,"type":"ok","f":"cas","value":[1,2],"key":"a"}\n`;
   fc.assert(
-    fc.property(
-      fc.oneof(
-        fc.string(),
-        fc.nat({ max: sample.length }).map((n) => sample.slice(0, n)),
-        fc
-          .tuple(fc.nat({ max: sample.length }), fc.string({ maxLength: 3 }))
-          .map(([n, s]) => sample.slice(0, n) + s + sample.slice(n)),
-      ),
-      (text) => {
-        try {
-          parseJsonl(text, "h.jsonl");
-        } catch (e) {
-          if (!(e instanceof UserError)) throw e;
-        }
-      },
-    ),
+    fc.property(mangled(sample), (text) => parsesOrRefuses(() => parseJsonl(text, "h.jsonl"))),
     { numRuns: 2000 },
   );
 });

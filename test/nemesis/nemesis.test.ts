@@ -2,9 +2,8 @@
 // nemesis ops, the leader resolved through the target, and everything healed at the end.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Op } from "../../histories/op.ts";
-import { fakeCluster as sharedFakeCluster } from "../harness/fakes.ts";
-import { RunClock, type Recorder } from "../../harness/generator/clock.ts";
+import { fakeCluster as sharedFakeCluster, memoryRecorder } from "../harness/fakes.ts";
+import { RunClock } from "../../harness/generator/clock.ts";
 import { Nemesis } from "../../nemesis/nemesis.ts";
 import {
   parseFaultKinds,
@@ -16,18 +15,6 @@ import { UserError } from "../../harness/errors.ts";
 
 /** The shared fake cluster with five nodes, logging every call into `calls`. */
 const fakeCluster = (calls: string[]) => sharedFakeCluster(5, calls);
-
-function recorder(): Recorder & { ops: Op[] } {
-  const ops: Op[] = [];
-  return {
-    ops,
-    append: (op) => {
-      const full = { ...op, index: ops.length } as Op;
-      ops.push(full);
-      return full;
-    },
-  };
-}
 
 test("parseFaultKinds accepts any combination and rejects unknown names", () => {
   assert.deepEqual(parseFaultKinds("partition,kill,pause,clock,loss"), [
@@ -43,7 +30,7 @@ test("parseFaultKinds accepts any combination and rejects unknown names", () => 
 
 test("a schedule is carried out, recorded, and the leader is the one the target names", async () => {
   const calls: string[] = [];
-  const rec = recorder();
+  const rec = memoryRecorder();
   const nodes = ["n1", "n2", "n3", "n4", "n5"];
   const schedule = planSchedule({
     seed: 5,
@@ -95,7 +82,7 @@ test("a schedule is carried out, recorded, and the leader is the one the target 
 
 test("an interrupted schedule leaves faults that healAll undoes, recorded", async () => {
   const calls: string[] = [];
-  const rec = recorder();
+  const rec = memoryRecorder();
   const events: NemesisEvent[] = [
     {
       atMs: 0,
@@ -139,7 +126,7 @@ test("a fault that fails to apply is recorded with its error and still healed", 
   cluster.kill = async () => {
     throw new Error("container gone");
   };
-  const rec = recorder();
+  const rec = memoryRecorder();
   const nemesis = new Nemesis(cluster, {}, rec, new RunClock());
   const fault: PlannedFault = { kind: "kill", who: "one", nodes: ["n2"] };
   await nemesis.run(
@@ -153,7 +140,7 @@ test("a fault that fails to apply is recorded with its error and still healed", 
 
 test("a staggered kill freezes the survivors, restarts the killed nodes first, then resumes them", async () => {
   const calls: string[] = [];
-  const rec = recorder();
+  const rec = memoryRecorder();
   const [start, stop] = planSchedule({
     seed: 1,
     kinds: ["kill"],
@@ -201,7 +188,7 @@ test("after a staggered kill, the next fault waits a quiet interval past the sur
 
 test("an isolated node returns while the leader is cut off, then the leader returns", async () => {
   const calls: string[] = [];
-  const rec = recorder();
+  const rec = memoryRecorder();
   const [start, stop] = planSchedule({
     seed: 1,
     kinds: ["partition"],
