@@ -17,7 +17,7 @@ import { HistoryWriter, readHistory } from "../histories/jsonl.ts";
 import { formatExplanation } from "../checkers/linearizable/index.ts";
 import { getWorkload } from "../harness/workloads/index.ts";
 import { WorkerPool } from "../harness/workers.ts";
-import { RunClock } from "../harness/generator/clock.ts";
+import { RunClock } from "../core/clock.ts";
 import { planRun } from "../harness/generator/plan.ts";
 import { Progress } from "../harness/report/progress.ts";
 import { runTest } from "../harness/run/orchestrate.ts";

@@ -2,7 +2,7 @@
 // operation (from the hosts' counters), and the single-node Python register's throughput.
 // Prints figures; asserts nothing.
 import { createCluster } from "../harness/runtime/index.ts";
-import type { Cluster } from "../harness/runtime/types.ts";
+import type { Cluster } from "../core/runtime.ts";
 import { hostStats } from "../targets/host/kit.ts";
 import { getTarget } from "../targets/index.ts";
 

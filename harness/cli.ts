@@ -2,7 +2,7 @@
 // a yargs CommandModule; this file only wires them up and turns errors into exit codes.
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { EXIT, UserError } from "./errors.ts";
+import { EXIT, UserError } from "../core/errors.ts";
 import { commands } from "./commands/index.ts";
 
 export async function main(argv: string[]): Promise<void> {

@@ -2,13 +2,13 @@
 // from the shared generator, records the invocation, calls its client with an explicit
 // timeout, and records the completion. After an `info` completion the process id is retired
 // (its op may still take effect at any time) and the worker carries on under a fresh one.
-import type { Op } from "../histories/op.ts";
-import type { NodeInfo } from "./runtime/types.ts";
+import type { Op, Recorder } from "../histories/op.ts";
+import type { NodeInfo } from "../core/runtime.ts";
 import type { Client, Completion } from "../targets/types.ts";
 import type { Gen, OpSpec } from "./generator/gen.ts";
-import type { Rng } from "./generator/rng.ts";
+import type { Rng } from "../core/rng.ts";
 import type { Pacer } from "./generator/pacer.ts";
-import { sleep, type Recorder, type RunClock } from "./generator/clock.ts";
+import { sleep, type RunClock } from "../core/clock.ts";
 
 export interface WorkerPoolOptions {
   concurrency: number;

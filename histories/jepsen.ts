@@ -1,7 +1,7 @@
 // Importers for the two forms Jepsen leaves a history in: an EDN file (`history.edn`: one
 // vector or list of op maps, or one map per line) and its log lines
 // (`INFO  jepsen.util - 3	:invoke	:read	nil`).
-import { UserError } from "../harness/errors.ts";
+import { UserError } from "../core/errors.ts";
 import { EdnReader, EdnSyntaxError } from "./edn.ts";
 import type { Op, OpType, Process } from "./op.ts";
 

@@ -3,7 +3,7 @@
 // truncated last line (the one the writer was in the middle of).
 import fs from "node:fs";
 import readline from "node:readline";
-import { UserError } from "../harness/errors.ts";
+import { UserError } from "../core/errors.ts";
 import type { Op, OpType } from "./op.ts";
 
 /** How long appended ops may sit in memory before they are written (ms). */

@@ -3,7 +3,7 @@
 //   - Jepsen EDN (history.edn): a vector/list of maps, or maps one per line
 //   - Jepsen log lines (jepsen.log): lines containing `jepsen.util - <process> :<type>`
 import fs from "node:fs";
-import { UserError } from "../harness/errors.ts";
+import { UserError } from "../core/errors.ts";
 import { parseJsonl } from "./jsonl.ts";
 import { parseJepsenEdn, parseJepsenLog } from "./jepsen.ts";
 import type { Op } from "./op.ts";

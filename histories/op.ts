@@ -27,3 +27,8 @@ export interface Op {
   /** Any other fields an importer found; checkers ignore them. */
   [extra: string]: unknown;
 }
+
+/** Where ops are recorded: the history writer, or a fake in tests. Assigns the index. */
+export interface Recorder {
+  append(op: Omit<Op, "index">): Op;
+}

@@ -2,7 +2,7 @@
 // an invocation with no completion by the end of the history counts as `info` (it may or may
 // not have taken effect). After an `info` completion the process is retired: a later op under
 // the same id is simply a new operation.
-import { UserError } from "../harness/errors.ts";
+import { UserError } from "../core/errors.ts";
 import type { Op } from "./op.ts";
 
 export interface PairedOp {

@@ -1,10 +1,11 @@
 // Carries out a fault schedule against a live cluster: applies and heals faults through the
 // runtime, records each as a nemesis op in the history, and remembers what is active so that
 // healAll() can undo everything at the end of a run, also an interrupted one.
-import type { Cluster } from "../harness/runtime/types.ts";
+import type { Cluster } from "../core/runtime.ts";
 import type { Target } from "../targets/types.ts";
-import type { Recorder, RunClock } from "../harness/generator/clock.ts";
-import { sleep } from "../harness/generator/clock.ts";
+import type { RunClock } from "../core/clock.ts";
+import type { Recorder } from "../histories/op.ts";
+import { sleep } from "../core/clock.ts";
 import { affectedNodes, isolate } from "./partitions.ts";
 import type { NemesisEvent, PlannedFault } from "./schedule.ts";
 

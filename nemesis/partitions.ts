@@ -1,7 +1,7 @@
 // Partition shapes as grudges (for each node, the nodes whose packets it drops). Pure
 // functions of the node names and a random source, so a schedule can plan them ahead.
-import type { Grudge } from "../harness/runtime/types.ts";
-import type { Rng } from "../harness/generator/rng.ts";
+import type { Grudge } from "../core/runtime.ts";
+import type { Rng } from "../core/rng.ts";
 
 export const PARTITION_SHAPES = [
   "isolate-leader",

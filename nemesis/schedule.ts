@@ -1,9 +1,9 @@
 // The fault schedule: a seeded, fully planned list of "start this fault at t" / "stop it at t"
 // events on the run's clock. Planning ahead (rather than deciding live) is what makes the
 // same seed give the same schedule, and lets tests compare schedules without Docker.
-import { Rng } from "../harness/generator/rng.ts";
-import { UserError } from "../harness/errors.ts";
-import type { Grudge } from "../harness/runtime/types.ts";
+import { Rng } from "../core/rng.ts";
+import { UserError } from "../core/errors.ts";
+import type { Grudge } from "../core/runtime.ts";
 import { bridge, halves, isolate, majoritiesRing, type PartitionShape } from "./partitions.ts";
 
 export const FAULT_KINDS = ["partition", "kill", "pause", "clock", "loss"] as const;

@@ -1,5 +1,5 @@
 // Every target Faultline knows, by name (docs/targets.md explains how to add one).
-import { UserError } from "../harness/errors.ts";
+import { UserError } from "../core/errors.ts";
 import { pythonRegister } from "./python-register/index.ts";
 import { raft } from "./raft/index.ts";
 import type { Target } from "./types.ts";

@@ -1,5 +1,5 @@
 // The target contract: what a system under test tells the harness (see docs/targets.md).
-import type { Cluster, ClusterSpec, NodeInfo } from "../harness/runtime/types.ts";
+import type { Cluster, ClusterSpec, NodeInfo } from "../core/runtime.ts";
 
 /** What a client request came to: took effect, certainly did not, or unknown. */
 export interface Completion {

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { CommandModule } from "yargs";
-import { EXIT, UserError } from "../errors.ts";
+import { EXIT, UserError } from "../../core/errors.ts";
 import { loadHistory } from "../../histories/load.ts";
 import { EdnReader } from "../../histories/edn.ts";
 import type { CheckResult } from "../../checkers/types.ts";

@@ -1,6 +1,6 @@
 // faultline cluster up|down|list: leave a cluster running for a person to poke at.
 import type { CommandModule } from "yargs";
-import { EXIT, UserError } from "../errors.ts";
+import { EXIT, UserError } from "../../core/errors.ts";
 import {
   assertDocker,
   attachCluster,

@@ -2,7 +2,7 @@
 // Exit 5 (environment not ready) when any check fails.
 import chalk from "chalk";
 import type { CommandModule } from "yargs";
-import { EXIT } from "../errors.ts";
+import { EXIT } from "../../core/errors.ts";
 import type { Cluster } from "../runtime/index.ts";
 import {
   CLOCK_REFRESH_SECONDS,

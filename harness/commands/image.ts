@@ -1,7 +1,7 @@
 // faultline image [build]: show the node image this checkout wants, or build it.
 import { execa } from "execa";
 import type { CommandModule } from "yargs";
-import { EXIT, UserError } from "../errors.ts";
+import { EXIT, UserError } from "../../core/errors.ts";
 import { assertDocker, imageExists, nodeImageTag } from "../runtime/index.ts";
 import { BUILD_SCRIPT } from "../runtime/image.ts";
 

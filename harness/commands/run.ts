@@ -1,7 +1,7 @@
 // `faultline run`: one (or --test-count) seeded run(s) against a target; exits 0 valid,
 // 1 invalid, 2 unknown, 3 harness error, 4 bad input, 5 environment, 6 interrupted.
 import type { CommandModule } from "yargs";
-import { EXIT, type ExitCode } from "../errors.ts";
+import { EXIT, type ExitCode } from "../../core/errors.ts";
 import { getTarget } from "../../targets/index.ts";
 import { createCluster } from "../runtime/index.ts";
 import { formatExplanation } from "../../checkers/linearizable/index.ts";

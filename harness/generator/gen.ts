@@ -1,7 +1,7 @@
 // Composable client-op generators. A generator is asked, again and again, for the next
 // operation a worker should invoke; it answers an op, or `undefined` when it has no more.
 // All randomness comes from the Rng in the context, so a seed fixes the sequence of op values.
-import type { Rng } from "./rng.ts";
+import type { Rng } from "../../core/rng.ts";
 
 /** What a worker sends: the function, and for keyed workloads the key and value. */
 export interface OpSpec {

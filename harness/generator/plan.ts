@@ -1,6 +1,6 @@
 // The plan of one run, derived from the seed alone: the client ops of the main phase, the
 // fault schedule on the same clock, and the final phase (heal, settle, read every key).
-import { Rng } from "./rng.ts";
+import { Rng } from "../../core/rng.ts";
 import { once, timeLimit, type Gen } from "./gen.ts";
 import { planSchedule, type FaultKind, type NemesisEvent } from "../../nemesis/schedule.ts";
 import type { Workload } from "../workloads/types.ts";

@@ -1,5 +1,5 @@
 // The parameters of one run, as the CLI (or a test) gives them, with their defaults and checks.
-import { UserError } from "../errors.ts";
+import { UserError } from "../../core/errors.ts";
 import type { FaultKind } from "../../nemesis/schedule.ts";
 
 export interface RunSpec {

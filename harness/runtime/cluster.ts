@@ -2,7 +2,7 @@
 // one pod (pods.ts) per node, with fault primitives on top (rules.ts, clock.ts).
 import { randomBytes } from "node:crypto";
 import type Docker from "dockerode";
-import { EXIT, UserError } from "../errors.ts";
+import { EXIT, UserError } from "../../core/errors.ts";
 import { RuleAgent } from "./agent.ts";
 import { FAKETIME_FILE, faketimeSpec } from "./clock.ts";
 import { assertDocker, demuxBuffer, docker, execIn, statusOf } from "./docker.ts";
@@ -12,7 +12,14 @@ import { createNetwork, removeNetwork, type ClusterNetwork } from "./network.ts"
 import { startPod, toTarEntry, type Pod } from "./pods.ts";
 import { APPLY_SCRIPT, noFaults, renderRules, type NodeFaults } from "./rules.ts";
 import { firstFileOf, tarOf } from "./tar.ts";
-import type { Cluster, ClusterSpec, ExecOptions, ExecResult, Grudge, NodeInfo } from "./types.ts";
+import type {
+  Cluster,
+  ClusterSpec,
+  ExecOptions,
+  ExecResult,
+  Grudge,
+  NodeInfo,
+} from "../../core/runtime.ts";
 
 const MAX_NODES = 200;
 

@@ -2,8 +2,8 @@
 // The engine is whatever DOCKER_HOST names (a local socket by default), so a remote engine works.
 import Docker from "dockerode";
 import { PassThrough } from "node:stream";
-import { EXIT, UserError } from "../errors.ts";
-import type { ExecResult } from "./types.ts";
+import { EXIT, UserError } from "../../core/errors.ts";
+import type { ExecResult } from "../../core/runtime.ts";
 
 let client: Docker | undefined;
 

@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { EXIT, UserError } from "../errors.ts";
+import { EXIT, UserError } from "../../core/errors.ts";
 import { docker, statusOf } from "./docker.ts";
 
 const recipeDir = fileURLToPath(new URL("../image/", import.meta.url));

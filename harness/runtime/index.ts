@@ -4,4 +4,4 @@ export { cleanAll, listClusters } from "./clean.ts";
 export { dockerAvailable, assertDocker, engineAddress } from "./docker.ts";
 export { nodeImageTag, imageExists } from "./image.ts";
 export { CLOCK_REFRESH_SECONDS } from "./clock.ts";
-export type * from "./types.ts";
+export type * from "../../core/runtime.ts";

@@ -11,7 +11,7 @@ import { docker } from "./docker.ts";
 import { FAKETIME_FILE, fakeClockEnv, faketimeSpec } from "./clock.ts";
 import { containerName, labels, NODE_LABEL, ROLE_LABEL } from "./names.ts";
 import { tarOf, type TarEntry } from "./tar.ts";
-import type { NodeFile } from "./types.ts";
+import type { NodeFile } from "../../core/runtime.ts";
 
 export interface PodSpec {
   clusterId: string;

@@ -1,5 +1,5 @@
 // Every workload by name.
-import { UserError } from "../errors.ts";
+import { UserError } from "../../core/errors.ts";
 import { registerWorkload } from "./register.ts";
 import type { Workload } from "./types.ts";
 

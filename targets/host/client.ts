@@ -3,7 +3,7 @@
 // connection is `info` (the request may still take effect); an error code is `fail` or
 // `info` according to Maelstrom's table (errors.ts).
 import type { Client, Completion } from "../types.ts";
-import { UserError } from "../../harness/errors.ts";
+import { UserError } from "../../core/errors.ts";
 import { HostConnection } from "./connection.ts";
 import type { Body, NoReply } from "./connection.ts";
 import { errorKind } from "./errors.ts";

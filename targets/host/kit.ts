@@ -1,8 +1,8 @@
 // What every node-protocol target shares: the cluster spec that runs a program under the
 // node host, readiness (sending each host its topology), clients, host statistics.
 import { fileURLToPath } from "node:url";
-import type { Cluster, ClusterSpec, NodeFile, NodeInfo } from "../../harness/runtime/types.ts";
-import { UserError, EXIT } from "../../harness/errors.ts";
+import type { Cluster, ClusterSpec, NodeFile, NodeInfo } from "../../core/runtime.ts";
+import { UserError, EXIT } from "../../core/errors.ts";
 import { bundle } from "./bundle.ts";
 import { HostClient } from "./client.ts";
 import { requestOnce } from "./connection.ts";

@@ -2,7 +2,7 @@
 // host: proof that a node in any language works, and a trivial target for measuring the
 // harness's own overhead.
 import { readFileSync } from "node:fs";
-import { UserError } from "../../harness/errors.ts";
+import { UserError } from "../../core/errors.ts";
 import { HOST_LOG_PATHS, awaitHostsReady, hostClusterSpec, openHostClient } from "../host/kit.ts";
 import { PROGRAM_DIR } from "../host/ports.ts";
 import type { Target } from "../types.ts";

@@ -1,6 +1,6 @@
 // The Raft lin-kv target: the Raft node program (main.ts) run under the node host.
-import type { Cluster } from "../../harness/runtime/types.ts";
-import { UserError } from "../../harness/errors.ts";
+import type { Cluster } from "../../core/runtime.ts";
+import { UserError } from "../../core/errors.ts";
 import { requestOnce } from "../host/connection.ts";
 import {
   HOST_LOG_PATHS,

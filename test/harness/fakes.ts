@@ -1,9 +1,9 @@
 // In-process fakes of a cluster and a target, for testing the run flow without Docker. The
 // fake target is a single in-memory key-value map; `stale` makes one node answer reads from
 // an old copy (a broken system the checker must catch); `flaky` times some ops out.
-import type { Cluster, NodeInfo } from "../../harness/runtime/types.ts";
+import type { Cluster, NodeInfo } from "../../core/runtime.ts";
 import type { Op } from "../../histories/op.ts";
-import type { Recorder } from "../../harness/generator/clock.ts";
+import type { Recorder } from "../../histories/op.ts";
 import type { Client, Completion, Target } from "../../targets/types.ts";
 
 export function fakeCluster(nodeCount: number, calls: string[] = []): Cluster {

@@ -1,7 +1,7 @@
 // The generator: composition, pacing, and the same seed giving the same plan (no Docker).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Rng } from "../../harness/generator/rng.ts";
+import { Rng } from "../../core/rng.ts";
 import {
   from,
   limit,

@@ -10,7 +10,7 @@ import { execa } from "execa";
 import { dockerAvailable } from "../../harness/runtime/index.ts";
 import { docker } from "../../harness/runtime/docker.ts";
 import { readHistory } from "../../histories/jsonl.ts";
-import { EXIT } from "../../harness/errors.ts";
+import { EXIT } from "../../core/errors.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const store = mkdtempSync(join(tmpdir(), "faultline-e2e-"));

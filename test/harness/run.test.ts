@@ -10,7 +10,7 @@ import { formatExplanation } from "../../checkers/linearizable/index.ts";
 import { getWorkload } from "../../harness/workloads/index.ts";
 import { runTest, type RunDeps } from "../../harness/run/orchestrate.ts";
 import { RUN_DEFAULTS, type RunSpec } from "../../harness/run/spec.ts";
-import { EXIT, UserError } from "../../harness/errors.ts";
+import { EXIT, UserError } from "../../core/errors.ts";
 import { fakeCluster, fakeTarget, type FakeTargetOptions } from "./fakes.ts";
 import { Writable } from "node:stream";
 

@@ -2,8 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WorkerPool } from "../../harness/workers.ts";
-import { RunClock } from "../../harness/generator/clock.ts";
-import { Rng } from "../../harness/generator/rng.ts";
+import { RunClock } from "../../core/clock.ts";
+import { Rng } from "../../core/rng.ts";
 import { from, limit } from "../../harness/generator/gen.ts";
 import type { Client } from "../../targets/types.ts";
 import { memoryRecorder } from "./fakes.ts";

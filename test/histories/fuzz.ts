@@ -1,7 +1,7 @@
 // Shared by the parser fuzz tests: text that is random, or a valid sample cut short or with a
 // few characters spliced in; and the property that a parser either parses or refuses clearly.
 import fc from "fast-check";
-import { UserError } from "../../harness/errors.ts";
+import { UserError } from "../../core/errors.ts";
 
 export function mangled(sample: string): fc.Arbitrary<string> {
   return fc.oneof(

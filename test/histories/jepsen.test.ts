@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parseJepsenEdn, parseJepsenLog } from "../../histories/jepsen.ts";
-import { UserError } from "../../harness/errors.ts";
+import { UserError } from "../../core/errors.ts";
 
 test("EDN vector: ops with extra keys, nemesis ops, positions as indexes", () => {
   const ops = parseJepsenEdn(

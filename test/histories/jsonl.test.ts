@@ -8,7 +8,7 @@ import path from "node:path";
 import { spawn } from "node:child_process";
 import fc from "fast-check";
 import { HistoryWriter, parseJsonl, readHistory } from "../../histories/jsonl.ts";
-import { UserError } from "../../harness/errors.ts";
+import { UserError } from "../../core/errors.ts";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "faultline-jsonl-"));
 const here = path.dirname(new URL(import.meta.url).pathname);

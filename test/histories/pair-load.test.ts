@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Op } from "../../histories/op.ts";
 import { pairHistory } from "../../histories/pair.ts";
 import { detectFormat, loadHistory } from "../../histories/load.ts";
-import { UserError } from "../../harness/errors.ts";
+import { UserError } from "../../core/errors.ts";
 
 const op = (
   index: number,

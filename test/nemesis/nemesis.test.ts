@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fakeCluster as sharedFakeCluster, memoryRecorder } from "../harness/fakes.ts";
-import { RunClock } from "../../harness/generator/clock.ts";
+import { RunClock } from "../../core/clock.ts";
 import { Nemesis } from "../../nemesis/nemesis.ts";
 import {
   parseFaultKinds,
@@ -11,7 +11,7 @@ import {
   type NemesisEvent,
   type PlannedFault,
 } from "../../nemesis/schedule.ts";
-import { UserError } from "../../harness/errors.ts";
+import { UserError } from "../../core/errors.ts";
 
 /** The shared fake cluster with five nodes, logging every call into `calls`. */
 const fakeCluster = (calls: string[]) => sharedFakeCluster(5, calls);

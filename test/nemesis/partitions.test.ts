@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Rng } from "../../harness/generator/rng.ts";
+import { Rng } from "../../core/rng.ts";
 import {
   bridge,
   halves,
@@ -10,7 +10,7 @@ import {
   majoritiesRing,
   affectedNodes,
 } from "../../nemesis/partitions.ts";
-import type { Grudge } from "../../harness/runtime/types.ts";
+import type { Grudge } from "../../core/runtime.ts";
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
 const sees = (g: Grudge, a: string, b: string) => !(g[a] ?? []).includes(b);

@@ -1,7 +1,7 @@
 // The harness-side client's mapping of operations and replies, the error table, the registry.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { UserError } from "../../harness/errors.ts";
+import { UserError } from "../../core/errors.ts";
 import { completionOf, requestBody } from "../../targets/host/client.ts";
 import { ERRORS, errorKind } from "../../targets/host/errors.ts";
 import { getTarget, targets } from "../../targets/index.ts";

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createCluster } from "../../harness/runtime/index.ts";
-import type { Cluster } from "../../harness/runtime/types.ts";
+import type { Cluster } from "../../core/runtime.ts";
 import { requestOnce } from "../../targets/host/connection.ts";
 import type { Body } from "../../targets/host/connection.ts";
 import { bundledProgram, hostClusterSpec, hostStats } from "../../targets/host/kit.ts";

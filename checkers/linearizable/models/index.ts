@@ -1,5 +1,5 @@
 // The models `--model` can name, with what each checks.
-import { UserError } from "../../../harness/errors.ts";
+import { UserError } from "../../../core/errors.ts";
 import { queueModel, setModel } from "./collections.ts";
 import type { Model, ModelOptions } from "./model.ts";
 import { multiRegisterModel } from "./multi-register.ts";

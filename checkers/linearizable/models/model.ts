@@ -1,6 +1,6 @@
 // The interface every sequential model implements. The checker asks a model only these
 // questions; adding a model means writing one object with these fields (see docs/checkers.md).
-import { UserError } from "../../../harness/errors.ts";
+import { UserError } from "../../../core/errors.ts";
 
 /** Returned by `step` when the op could not have happened in that state. */
 export const INCONSISTENT: unique symbol = Symbol("inconsistent");

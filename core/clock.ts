@@ -1,6 +1,5 @@
 // The one clock of a run: client ops, nemesis ops and the schedule all read it, so times in the
 // history and in the plan are comparable. Monotonic, nanoseconds since the run started.
-import type { Op } from "../../histories/op.ts";
 
 export class RunClock {
   // performance.now() is monotonic with sub-microsecond resolution, and cheaper than
@@ -14,11 +13,6 @@ export class RunClock {
   elapsedMs(): number {
     return performance.now() - this.origin;
   }
-}
-
-/** Where ops are recorded: the history writer, or a fake in tests. Assigns the index. */
-export interface Recorder {
-  append(op: Omit<Op, "index">): Op;
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
