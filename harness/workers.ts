@@ -2,6 +2,8 @@
 // from the shared generator, records the invocation, calls its client with an explicit
 // timeout, and records the completion. After an `info` completion the process id is retired
 // (its op may still take effect at any time) and the worker carries on under a fresh one.
+// An op that names a node (`node`: final reads of every node) goes to that node instead of
+// the worker's own, over a client the worker keeps for it.
 import type { Op, Recorder } from "../histories/op.ts";
 import type { NodeInfo } from "../core/runtime.ts";
 import type { Client, Completion } from "../targets/types.ts";
@@ -19,7 +21,6 @@ export interface WorkerPoolOptions {
   rng: Rng;
   /** The timeout handed to every client call; past it (plus a grace) the op is `info`. */
   timeoutMs: number;
-  interpret?(op: OpSpec, completion: Completion): Completion;
   /** Called with every completion, for progress counts. */
   onComplete?(op: Op): void;
 }
@@ -33,7 +34,8 @@ const WATCHDOG_MS = 100;
 interface Worker {
   node: NodeInfo;
   process: number;
-  client?: Client;
+  /** Clients by node name: the worker's own node, and any other an op named. */
+  clients: Map<string, Client>;
   /** The call in flight: when it is overdue, and how to settle it as info. */
   deadline: number;
   settle?: (c: Completion) => void;
@@ -47,6 +49,7 @@ export class WorkerPool {
     this.workers = Array.from({ length: opts.concurrency }, (_, i) => ({
       node: opts.nodes[i % opts.nodes.length]!,
       process: i,
+      clients: new Map(),
       deadline: Infinity,
     }));
     this.nextProcess = opts.concurrency;
@@ -61,7 +64,7 @@ export class WorkerPool {
   async close(): Promise<void> {
     clearInterval(this.watchdog);
     this.watchdog = undefined;
-    await Promise.all(this.workers.map((w) => this.dropClient(w)));
+    await Promise.all(this.workers.map((w) => this.dropClients(w)));
   }
 
   private async loop(worker: Worker, gen: Gen, signal: AbortSignal, pacer?: Pacer): Promise<void> {
@@ -83,6 +86,7 @@ export class WorkerPool {
 
   private async invoke(worker: Worker, spec: OpSpec): Promise<void> {
     const { recorder, clock } = this.opts;
+    const node = spec.node === undefined ? worker.node : this.nodeNamed(spec.node);
     // Plain object literals, not spreads: this is the hot path of the harness's overhead.
     const invoke: Omit<Op, "index"> = {
       time: clock.nowNs(),
@@ -90,13 +94,12 @@ export class WorkerPool {
       type: "invoke",
       f: spec.f,
       value: spec.value,
-      node: worker.node.name,
+      node: node.name,
     };
     if (spec.key !== undefined) invoke.key = spec.key;
     recorder.append(invoke);
-    let completion = await this.call(worker, spec);
+    const completion = await this.call(worker, node, spec);
     worker.settle = undefined; // nothing in flight for the watchdog to settle
-    if (this.opts.interpret) completion = this.opts.interpret(spec, completion);
     const complete: Omit<Op, "index"> = {
       time: clock.nowNs(),
       process: invoke.process,
@@ -113,14 +116,14 @@ export class WorkerPool {
     if (completion.type === "info") {
       worker.process = this.nextProcess++;
       // The connection may be what failed (a killed node): reconnect before the next op.
-      await this.dropClient(worker);
+      await this.dropClient(worker, node.name);
     }
   }
 
   /** Not `async`: returning a promise from an async function costs extra ticks per op. */
-  private call(worker: Worker, spec: OpSpec): Promise<Completion> {
-    if (!worker.client) return this.connectThenCall(worker, spec);
-    const client = worker.client;
+  private call(worker: Worker, node: NodeInfo, spec: OpSpec): Promise<Completion> {
+    const client = worker.clients.get(node.name);
+    if (!client) return this.connectThenCall(worker, node, spec);
     return new Promise<Completion>((resolve) => {
       // One shared watchdog instead of a timer per op (cheaper on the hot path): past its
       // deadline a call that the client never answered is settled as info.
@@ -134,16 +137,22 @@ export class WorkerPool {
     });
   }
 
-  private async connectThenCall(worker: Worker, spec: OpSpec): Promise<Completion> {
+  private async connectThenCall(worker: Worker, node: NodeInfo, spec: OpSpec): Promise<Completion> {
     try {
-      worker.client = await this.opts.openClient(worker.node);
+      worker.clients.set(node.name, await this.opts.openClient(node));
     } catch (err) {
       // Nothing was sent, so the op certainly did not happen. Back off a little: the node
       // may be down for a while, and retrying in a tight loop only fills the history.
       await sleep(CONNECT_BACKOFF_MS);
       return { type: "fail", error: `connect: ${message(err)}` };
     }
-    return this.call(worker, spec);
+    return this.call(worker, node, spec);
+  }
+
+  private nodeNamed(name: string): NodeInfo {
+    const node = this.opts.nodes.find((n) => n.name === name);
+    if (!node) throw new Error(`an operation names node ${name}, which this cluster does not have`);
+    return node;
   }
 
   private watchdog?: NodeJS.Timeout;
@@ -166,10 +175,14 @@ export class WorkerPool {
     }, WATCHDOG_MS);
   }
 
-  private async dropClient(worker: Worker): Promise<void> {
-    const client = worker.client;
-    worker.client = undefined;
+  private async dropClient(worker: Worker, node: string): Promise<void> {
+    const client = worker.clients.get(node);
+    worker.clients.delete(node);
     await client?.close().catch(() => undefined);
+  }
+
+  private async dropClients(worker: Worker): Promise<void> {
+    await Promise.all([...worker.clients.keys()].map((node) => this.dropClient(worker, node)));
   }
 }
 

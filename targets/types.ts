@@ -8,10 +8,36 @@ export interface Completion {
   error?: unknown;
 }
 
+/** What a client worker asks for: the function, and for keyed workloads the key and value.
+ *  `node` sends the op to that node instead of the worker's own (final reads of every node). */
+export interface ClientOp {
+  f: string;
+  key?: string;
+  value?: unknown;
+  node?: string;
+}
+
+/** A node-protocol message body (Maelstrom's). */
+export interface Body {
+  type: string;
+  msg_id?: number;
+  in_reply_to?: number;
+  [field: string]: unknown;
+}
+
+/** How a workload's operations travel as node-protocol messages: the workload owns them
+ *  (harness/workloads/), the host client only carries the bodies. */
+export interface MessageCodec {
+  /** The request body for an op; throws a UserError for an op this workload cannot send. */
+  request(op: ClientOp): Body;
+  /** What a reply body (an `*_ok` body or an `error` body) means for the op. */
+  complete(op: ClientOp, reply: Body): Completion;
+}
+
 /** A client connection to one node, used by one worker at a time. */
 export interface Client {
   /** Send one operation; never throws for protocol errors: those become fail/info. */
-  invoke(op: { f: string; key?: string; value?: unknown }, timeoutMs: number): Promise<Completion>;
+  invoke(op: ClientOp, timeoutMs: number): Promise<Completion>;
   close(): Promise<void>;
 }
 
@@ -32,10 +58,15 @@ export interface Target {
   clusterSpec(opts: TargetOptions): Promise<Omit<ClusterSpec, "nodes" | "id">>;
   /** Resolve once every node answers (after start, and after a node restarts). */
   awaitReady(cluster: Cluster, timeoutMs: number): Promise<void>;
-  /** Open a client to `node`. */
-  client(cluster: Cluster, node: NodeInfo): Promise<Client>;
+  /** Open a client to `node`. Node-protocol targets carry the workload's bodies (`codec`);
+   *  a system target speaks its own API for the workload's operations and may ignore it. */
+  client(cluster: Cluster, node: NodeInfo, codec: MessageCodec): Promise<Client>;
   /** The node that currently leads, when the target can tell; used by leader-directed faults. */
   leader?(cluster: Cluster): Promise<string | undefined>;
+  /** What the target runs in the control process while a run lasts (the node protocol's
+   *  built-in services, lin-kv/seq-kv/lww-kv): started once the cluster is up, stopped at
+   *  teardown. */
+  background?(cluster: Cluster): Promise<{ stop(): Promise<void> }>;
   /** Paths inside a node that hold its logs, collected into the store at teardown. */
   logPaths: string[];
 }

@@ -2,13 +2,10 @@
 // operation a worker should invoke; it answers an op, or `undefined` when it has no more.
 // All randomness comes from the Rng in the context, so a seed fixes the sequence of op values.
 import type { Rng } from "../../core/rng.ts";
+import type { ClientOp } from "../../targets/types.ts";
 
-/** What a worker sends: the function, and for keyed workloads the key and value. */
-export interface OpSpec {
-  f: string;
-  key?: string;
-  value?: unknown;
-}
+/** What a worker sends: the function, key, value, and optionally the node to send it to. */
+export type OpSpec = ClientOp;
 
 export interface GenContext {
   rng: Rng;

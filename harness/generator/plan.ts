@@ -21,7 +21,9 @@ export interface RunPlan {
   main: Gen;
   /** Every fault start and stop, in time order, all within the time limit. */
   schedule: NemesisEvent[];
-  /** After every fault is healed and the cluster settled: one read of every key. */
+  /** Before the main phase, all completed before it starts (may be empty). */
+  setup: Gen;
+  /** After every fault is healed and the cluster settled: the workload's final ops. */
   final: Gen;
 }
 
@@ -36,6 +38,7 @@ export function planRun(opts: PlanOptions): RunPlan {
       intervalSeconds: opts.nemesisIntervalSeconds,
       timeLimitSeconds: opts.timeLimitSeconds,
     }),
-    final: once(opts.workload.finalReads()),
+    setup: opts.workload.setup?.() ?? once([]),
+    final: opts.workload.final(),
   };
 }

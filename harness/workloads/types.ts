@@ -1,26 +1,35 @@
-// A workload pairs a generator of client operations with the checkers that judge them.
-import type { Op } from "../../histories/op.ts";
-import type { CheckResult } from "../../checkers/types.ts";
-import type { Completion } from "../../targets/types.ts";
-import type { Gen, OpSpec } from "../generator/gen.ts";
+// The workload contract: a generator of client operations, the messages that carry them,
+// and the checkers that judge the history (docs/running.md, "Workloads").
+import type { CheckerSpec } from "../../checkers/checker.ts";
+import type { MessageCodec } from "../../targets/types.ts";
+import type { Gen } from "../generator/gen.ts";
 
-export interface CheckBudget {
-  timeLimitMs: number;
-  memoryLimitMb: number;
+/** What a workload may know of the run when it is created. */
+export interface WorkloadContext {
+  /** Node names, n1..nN. */
+  nodes: string[];
 }
 
 export interface Workload {
   name: string;
   description: string;
+  /** Ops sent before the main phase (broadcast's topology), all completed before it starts.
+   *  Usually each names its node (`node`). */
+  setup?(): Gen;
   /** Client ops of the main phase (endless; the run's time limit ends it). */
   generator(): Gen;
-  /** The ops of the final phase, after every fault is healed: one read of every key. */
-  finalReads(): OpSpec[];
-  /** What `faultline check` needs to re-check a stored run: written to test.json as `checker`. */
-  checkerSpec: Record<string, unknown>;
-  /** Turn a target's raw answer into what the op means for this workload (e.g. a read of a
-   *  missing key is an ok read of nothing). Optional. */
-  interpret?(op: OpSpec, completion: Completion): Completion;
-  /** Judge a history: one CheckResult per checker, by name. */
-  check(history: Op[], budget: CheckBudget): Promise<Record<string, CheckResult>>;
+  /** The ops of the final phase, after every fault is healed and the cluster settled: reads
+   *  of every key, or of every node, ... */
+  final(): Gen;
+  /** How each op becomes a request body, and each reply a completion. */
+  messages: MessageCodec;
+  /** The checkers that judge a history of this workload; stored in test.json. */
+  checkers: CheckerSpec[];
+}
+
+export interface WorkloadEntry {
+  description: string;
+  /** Client operation kinds, for `faultline targets` and docs. */
+  operations: string[];
+  create(ctx: WorkloadContext): Workload;
 }

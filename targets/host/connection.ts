@@ -4,12 +4,9 @@ import * as net from "node:net";
 import { onLines } from "./lines.ts";
 import { CLIENT_PORT } from "./ports.ts";
 
-export interface Body {
-  type: string;
-  msg_id?: number;
-  in_reply_to?: number;
-  [field: string]: unknown;
-}
+import type { Body } from "../types.ts";
+
+export type { Body };
 
 /** Why a request got no reply: it may or may not have taken effect, except "refused". */
 export type NoReply = "timeout" | "connection-lost" | "refused";

@@ -3,6 +3,7 @@
 import { fileURLToPath } from "node:url";
 import type { Cluster, ClusterSpec, NodeFile, NodeInfo } from "../../core/runtime.ts";
 import { UserError, EXIT } from "../../core/errors.ts";
+import type { MessageCodec } from "../types.ts";
 import { bundle } from "./bundle.ts";
 import { HostClient } from "./client.ts";
 import { requestOnce } from "./connection.ts";
@@ -58,8 +59,12 @@ export async function awaitHostsReady(cluster: Cluster, timeoutMs: number): Prom
   }
 }
 
-export async function openHostClient(_cluster: Cluster, node: NodeInfo): Promise<HostClient> {
-  return new HostClient(node.ip, node.name);
+export async function openHostClient(
+  _cluster: Cluster,
+  node: NodeInfo,
+  codec: MessageCodec,
+): Promise<HostClient> {
+  return new HostClient(node.ip, node.name, codec);
 }
 
 /** A node's message counters (host_stats), or undefined if it does not answer. */

@@ -1,0 +1,37 @@
+// The checker contract: a named function from a history (and options) to a CheckResult, plus
+// the lines that explain that result to a person. Checkers never touch Docker; they run on a
+// stored or imported history alone. See docs/checkers.md, "Adding a checker".
+import type { Op } from "../histories/op.ts";
+import type { CheckResult } from "./types.ts";
+
+/** Budget every checker is given; a checker that runs out answers "unknown", never crashes. */
+export interface CheckBudget {
+  /** Past this the verdict is "unknown". */
+  timeLimitMs?: number;
+  /** Memory the checker's own tables may hold. */
+  memoryLimitMb?: number;
+}
+
+/** Options of one checker: its own (from the workload or the command line) and the budget. */
+export type CheckerOptions = CheckBudget & Record<string, unknown>;
+
+export interface Checker {
+  /** The registry name: `linearizable`, `broadcast`, ... */
+  name: string;
+  /** One line for `faultline check --help` and the docs. */
+  description: string;
+  check(history: Op[], options: CheckerOptions): Promise<CheckResult>;
+  /** A few console lines that explain the result: what was checked, and for a violation
+   *  which operations break which property. */
+  explain(result: CheckResult): string[];
+}
+
+/** How a run names the checkers that judge it (stored in test.json as `checkers`), so that
+ *  `faultline check <run dir>` can check the history again from test.json alone. */
+export interface CheckerSpec {
+  /** A name from the registry (checkers/index.ts). */
+  checker: string;
+  /** The key of its result in results.json; defaults to the checker's name. */
+  as?: string;
+  options?: Record<string, unknown>;
+}

@@ -1,0 +1,24 @@
+// The linearizability checker in the registry's shape (options: model, init, nilRead).
+import { UserError } from "../../core/errors.ts";
+import type { Checker } from "../checker.ts";
+import { MODELS, checkLinearizable, formatExplanation, type NilRead } from "./index.ts";
+
+export const linearizableChecker: Checker = {
+  name: "linearizable",
+  description: "a total order consistent with real time that a sequential model accepts",
+  async check(history, options) {
+    const model = options.model;
+    if (typeof model !== "string" || !(model in MODELS))
+      throw new UserError(
+        `The linearizable checker needs a model, one of: ${Object.keys(MODELS).join(", ")}${model === undefined ? "" : ` (got ${JSON.stringify(model)})`}.`,
+      );
+    return checkLinearizable(history, {
+      model,
+      init: options.init,
+      nilRead: options.nilRead as NilRead | undefined,
+      timeLimitMs: options.timeLimitMs,
+      memoryLimitMb: options.memoryLimitMb,
+    });
+  },
+  explain: formatExplanation,
+};
