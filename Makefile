@@ -11,7 +11,7 @@ setup:
 
 # The main job: a real run against the default target (Raft, 5 nodes, partitions and kills).
 run: setup
-	$(FAULTLINE) run --target raft --nodes 5 --workload register --nemesis partition,kill --time-limit 60
+	$(FAULTLINE) run --target raft --nodes 5 --workload lin-kv --nemesis partition,kill --time-limit 60
 
 # Typecheck, formatter check, then every test (unit and real-Docker integration tests).
 test: setup

@@ -14,12 +14,12 @@ import { Writable } from "node:stream";
 import { createCluster } from "../harness/runtime/index.ts";
 import { getTarget } from "../targets/index.ts";
 import { HistoryWriter, readHistory } from "../histories/jsonl.ts";
-import { formatExplanation } from "../checkers/linearizable/index.ts";
 import { getWorkload } from "../harness/workloads/index.ts";
 import { WorkerPool } from "../harness/workers.ts";
 import { RunClock } from "../core/clock.ts";
 import { planRun } from "../harness/generator/plan.ts";
 import { Progress } from "../harness/report/progress.ts";
+import { analyze } from "../harness/run/analyze.ts";
 import { runTest } from "../harness/run/orchestrate.ts";
 import { RUN_DEFAULTS } from "../harness/run/spec.ts";
 import type { Op } from "../histories/op.ts";
@@ -38,8 +38,8 @@ async function overhead(): Promise<void> {
   const cluster = await createCluster({ nodes: 1, ...(await target.clusterSpec({ nodes: 1 })) });
   try {
     await target.awaitReady(cluster, 30_000);
-    const workload = getWorkload("register");
     const node = cluster.nodes[0]!;
+    const workload = getWorkload("lin-kv", { nodes: [node.name] });
     const plan = () =>
       planRun({
         seed: 1,
@@ -56,7 +56,7 @@ async function overhead(): Promise<void> {
       return Array.from({ length: 100_000 }, () => p.main.next({ rng: p.rng, elapsedMs: 0 })!);
     })();
     const clients = await Promise.all(
-      Array.from({ length: CONCURRENCY }, () => target.client(cluster, node)),
+      Array.from({ length: CONCURRENCY }, () => target.client(cluster, node, workload.messages)),
     );
     let next = 0;
     const bareSlice = async (): Promise<number> => {
@@ -87,12 +87,11 @@ async function overhead(): Promise<void> {
     const pool = new WorkerPool({
       concurrency: CONCURRENCY,
       nodes: [node],
-      openClient: (n) => target.client(cluster, n),
+      openClient: (n) => target.client(cluster, n, workload.messages),
       recorder: history,
       clock,
       rng: p.rng,
       timeoutMs: RUN_DEFAULTS.timeoutMs,
-      interpret: workload.interpret?.bind(workload),
       onComplete: (op) => {
         completed++;
         progress.record(op);
@@ -167,9 +166,9 @@ async function caughtAt(
 
 async function timeToCatch(): Promise<void> {
   const raft = getTarget("raft");
-  const workload = getWorkload("register");
+  const workload = getWorkload("lin-kv", { nodes: ["n1", "n2", "n3", "n4", "n5"] });
   console.log(
-    `\nTime to catch each broken Raft variant: default run (5 nodes, register, partition,kill, interval ${RUN_DEFAULTS.nemesisIntervalSeconds} s), ${CATCH_TIME_LIMIT} s, seeds ${CATCH_SEEDS.join(", ")}:`,
+    `\nTime to catch each broken Raft variant: default run (5 nodes, lin-kv, partition,kill, interval ${RUN_DEFAULTS.nemesisIntervalSeconds} s), ${CATCH_TIME_LIMIT} s, seeds ${CATCH_SEEDS.join(", ")}:`,
   );
   for (const variant of Object.keys(raft.variants)) {
     const caught: number[] = [];
@@ -189,7 +188,6 @@ async function timeToCatch(): Promise<void> {
           getTarget,
           getWorkload,
           createCluster,
-          explain: formatExplanation,
           progressStream: devNull,
         },
       );
@@ -199,8 +197,8 @@ async function timeToCatch(): Promise<void> {
           ? await caughtAt(
               history,
               async (ops) =>
-                (await workload.check(ops, { timeLimitMs: 20_000, memoryLimitMb: 512 }))
-                  .linearizable?.valid === false,
+                (await analyze(ops, workload.checkers, { timeLimitMs: 20_000, memoryLimitMb: 512 }))
+                  .results.linearizable?.valid === false,
             )
           : undefined;
       if (at !== undefined) caught.push(at);

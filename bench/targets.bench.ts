@@ -5,6 +5,9 @@ import { createCluster } from "../harness/runtime/index.ts";
 import type { Cluster } from "../core/runtime.ts";
 import { hostStats } from "../targets/host/kit.ts";
 import { getTarget } from "../targets/index.ts";
+import { linKvWorkload } from "../harness/workloads/lin-kv.ts";
+
+const linKv = linKvWorkload();
 
 const SECONDS = 5;
 const CONCURRENCY = 10;
@@ -25,7 +28,7 @@ async function load(name: string, nodes: number): Promise<void> {
     const end = Date.now() + SECONDS * 1000;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async (_, w) => {
-        const client = await target.client(cluster, cluster.nodes[w % nodes]);
+        const client = await target.client(cluster, cluster.nodes[w % nodes]!, linKv.messages);
         for (let i = 0; Date.now() < end; i++) {
           const op =
             i % 2 === 0

@@ -5,12 +5,12 @@ import type { Op } from "../histories/op.ts";
 import type { CheckResult } from "./types.ts";
 
 /** Budget every checker is given; a checker that runs out answers "unknown", never crashes. */
-export interface CheckBudget {
+export type CheckBudget = {
   /** Past this the verdict is "unknown". */
   timeLimitMs?: number;
   /** Memory the checker's own tables may hold. */
   memoryLimitMb?: number;
-}
+};
 
 /** Options of one checker: its own (from the workload or the command line) and the budget. */
 export type CheckerOptions = CheckBudget & Record<string, unknown>;

@@ -1,5 +1,6 @@
 // Several checkers as one: each runs on the same history, and the composition's verdict is
 // their merge (checkers/verdict.ts). An empty composition is unknown: nothing was checked.
+import { UserError } from "../core/errors.ts";
 import type { Op } from "../histories/op.ts";
 import type { CheckBudget, Checker, CheckerSpec } from "./checker.ts";
 import type { CheckResult, Verdict } from "./types.ts";
@@ -30,6 +31,8 @@ export function compose(specs: CheckerSpec[], lookup: (name: string) => Checker)
             ...spec.options,
           });
         } catch (err) {
+          // Bad options (an unknown model, say) are the user's to fix: one clear sentence.
+          if (err instanceof UserError) throw err;
           // A checker that crashes decides nothing; the others still count.
           results[resultName(spec)] = {
             valid: "unknown",

@@ -24,15 +24,30 @@ export function checkProgress(history: Op[], options: CheckerOptions = {}): Prog
   const kinds = Object.keys(byFunction).sort();
   const neverOk = kinds.filter((f) => byFunction[f]!.ok === 0);
   if (kinds.length === 0)
-    return { valid: "unknown", reason: "the history has no client operations", byFunction, neverOk };
+    return {
+      valid: "unknown",
+      reason: "the history has no client operations",
+      byFunction,
+      neverOk,
+    };
   if (neverOk.length > 0) {
     const what = neverOk
       .map((f) => `no ${f} ever succeeded (0 ok of ${byFunction[f]!.invoked})`)
       .join("; ");
-    return { valid: "unknown", reason: `${what}: nothing was shown about them`, byFunction, neverOk };
+    return {
+      valid: "unknown",
+      reason: `${what}: nothing was shown about them`,
+      byFunction,
+      neverOk,
+    };
   }
   const summary = kinds.map((f) => `${byFunction[f]!.ok} ${f}`).join(", ");
-  return { valid: true, reason: `every kind of operation succeeded: ${summary} ok`, byFunction, neverOk };
+  return {
+    valid: true,
+    reason: `every kind of operation succeeded: ${summary} ok`,
+    byFunction,
+    neverOk,
+  };
 }
 
 export const progressChecker: Checker = {
@@ -44,7 +59,8 @@ export const progressChecker: Checker = {
     const r = result as ProgressResult;
     if (!r.byFunction) return [];
     return Object.entries(r.byFunction).map(
-      ([f, c]) => `${f}: ${c.ok} ok of ${c.invoked} invoked${c.ok === 0 ? "  <- never succeeded" : ""}`,
+      ([f, c]) =>
+        `${f}: ${c.ok} ok of ${c.invoked} invoked${c.ok === 0 ? "  <- never succeeded" : ""}`,
     );
   },
 };

@@ -1,23 +1,22 @@
-// `faultline check <history-or-run-dir>`: check a stored or imported history for
-// linearizability offline. Exit 0 valid, 1 invalid, 2 unknown, 4 bad input.
+// `faultline check <history-or-run-dir>`: check a stored or imported history offline with the
+// checkers its run named (test.json) or the ones given by flags. Exit 0 valid, 1 invalid,
+// 2 unknown, 4 bad input.
 import fs from "node:fs";
 import path from "node:path";
 import type { CommandModule } from "yargs";
-import { EXIT, UserError } from "../../core/errors.ts";
+import { UserError } from "../../core/errors.ts";
 import { loadHistory } from "../../histories/load.ts";
 import { EdnReader } from "../../histories/edn.ts";
-import type { CheckResult } from "../../checkers/types.ts";
-import {
-  MODELS,
-  checkLinearizable,
-  formatExplanation,
-  type LinearizableOptions,
-  type LinearizableResult,
-  type NilRead,
-} from "../../checkers/linearizable/index.ts";
+import { CHECKERS, getChecker, type CheckerSpec } from "../../checkers/index.ts";
+import { MODELS } from "../../checkers/linearizable/index.ts";
+import { analyze } from "../run/analyze.ts";
+import { writeArtifacts } from "../run/artifacts.ts";
+import { exitCodeOf } from "../run/exit-code.ts";
+import { STORE_FILES } from "../store.ts";
 
 interface CheckArgs {
   history: string;
+  checker?: string;
   model?: string;
   init?: string;
   "nil-read"?: string;
@@ -42,35 +41,101 @@ export function parseInit(text: string): unknown {
   }
 }
 
-/** The history file and the checker defaults of a stored run directory (from test.json). */
-function readRunDir(dir: string): { historyPath: string; defaults: Record<string, unknown> } {
-  const historyPath = path.join(dir, "history.jsonl");
+interface RunDir {
+  historyPath: string;
+  test: Record<string, unknown>;
+  /** The checkers the run named, if its test.json says. */
+  specs?: CheckerSpec[];
+}
+
+/** The history file, test.json and checker specs of a stored run directory. */
+function readRunDir(dir: string): RunDir {
+  const historyPath = path.join(dir, STORE_FILES.history);
   if (!fs.existsSync(historyPath)) {
     throw new UserError(
       `${dir} is a directory without a history.jsonl; pass a run directory of the store or a history file.`,
     );
   }
-  let defaults: Record<string, unknown> = {};
-  const testPath = path.join(dir, "test.json");
-  if (fs.existsSync(testPath)) {
-    try {
-      const test = JSON.parse(fs.readFileSync(testPath, "utf8")) as {
-        checker?: Record<string, unknown>;
-      };
-      if (test.checker && typeof test.checker === "object") defaults = test.checker;
-    } catch {
-      throw new UserError(
-        `${testPath} is not valid JSON; fix it or pass --model explicitly with the history file.`,
-      );
-    }
+  const testPath = path.join(dir, STORE_FILES.test);
+  if (!fs.existsSync(testPath)) return { historyPath, test: {} };
+  let test: Record<string, unknown>;
+  try {
+    test = JSON.parse(fs.readFileSync(testPath, "utf8")) as Record<string, unknown>;
+  } catch {
+    throw new UserError(
+      `${testPath} is not valid JSON; fix it or pass --checker/--model explicitly with the history file.`,
+    );
   }
-  return { historyPath, defaults };
+  return { historyPath, test, specs: specsOfTest(test, testPath) };
+}
+
+/** test.json's `checkers` list; a run stored before checkers were plug-ins has `checker`
+ *  (the linearizable checker's options) instead. */
+function specsOfTest(test: Record<string, unknown>, file: string): CheckerSpec[] | undefined {
+  if (Array.isArray(test.checkers)) {
+    for (const s of test.checkers as unknown[]) {
+      if (!s || typeof (s as CheckerSpec).checker !== "string")
+        throw new UserError(
+          `${file} has a malformed "checkers" list: each entry needs a "checker" name.`,
+        );
+    }
+    return test.checkers as CheckerSpec[];
+  }
+  if (test.checker && typeof test.checker === "object")
+    return [{ checker: "linearizable", options: test.checker as Record<string, unknown> }];
+  return undefined;
+}
+
+/** The run's specs adjusted by the command line: --checker replaces the list, --model and
+ *  the other linearizability flags set the linearizable checker's options. */
+function specsFrom(args: CheckArgs, stored: CheckerSpec[] | undefined): CheckerSpec[] {
+  let specs: CheckerSpec[] | undefined = stored;
+  if (args.checker !== undefined) {
+    specs = args.checker
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((name) => {
+        getChecker(name); // an unknown name fails here, with the known ones listed
+        return stored?.find((s) => s.checker === name) ?? { checker: name };
+      });
+  }
+  const linearizableFlags = {
+    ...(args.model !== undefined ? { model: args.model } : {}),
+    ...(args.init !== undefined ? { init: parseInit(args.init) } : {}),
+    ...(args["nil-read"] !== undefined ? { nilRead: args["nil-read"] } : {}),
+  };
+  if (Object.keys(linearizableFlags).length > 0) {
+    specs ??= [{ checker: "linearizable" }];
+    if (!specs.some((s) => s.checker === "linearizable"))
+      specs = [...specs, { checker: "linearizable" }];
+    specs = specs.map((s) =>
+      s.checker === "linearizable" ? { ...s, options: { ...s.options, ...linearizableFlags } } : s,
+    );
+  }
+  if (!specs || specs.length === 0) {
+    throw new UserError(
+      `Name the checker with --checker (one of: ${Object.keys(CHECKERS).sort().join(", ")}), or the model to check linearizability against with --model (one of: ${Object.keys(MODELS).join(", ")}).`,
+    );
+  }
+  const model = specs.find((s) => s.checker === "linearizable")?.options?.model;
+  if (specs.some((s) => s.checker === "linearizable")) {
+    if (model === undefined)
+      throw new UserError(
+        `Name the model to check against with --model (one of: ${Object.keys(MODELS).join(", ")}).`,
+      );
+    if (typeof model !== "string" || !(model in MODELS))
+      throw new UserError(
+        `Unknown model "${String(model)}"; choose one of: ${Object.keys(MODELS).join(", ")}.`,
+      );
+  }
+  return specs;
 }
 
 export const checkCommand: CommandModule<object, CheckArgs> = {
   command: "check <history>",
   describe:
-    "Check a history (our JSONL, Jepsen EDN or log, or a run directory) for linearizability",
+    "Check a history (our JSONL, Jepsen EDN or log, or a run directory) with the run's checkers or the ones named",
   builder: (y) =>
     y
       .positional("history", {
@@ -78,9 +143,13 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         demandOption: true,
         describe: "history.jsonl, history.edn, a Jepsen log, or a stored run directory",
       })
+      .option("checker", {
+        type: "string",
+        describe: `Checkers, comma-separated: ${Object.keys(CHECKERS).sort().join(", ")} (default: the run's test.json)`,
+      })
       .option("model", {
         type: "string",
-        describe: `Sequential model: ${Object.keys(MODELS).join(", ")} (default: the run's test.json)`,
+        describe: `Model of the linearizable checker: ${Object.keys(MODELS).join(", ")}`,
       })
       .option("init", {
         type: "string",
@@ -102,36 +171,32 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .option("write-results", {
         type: "boolean",
         default: false,
-        describe: "Write results.json into the run directory",
+        describe: "Rewrite the run directory's results.json, report.html and junit.xml",
       })
-      .option("json", { type: "boolean", default: false, describe: "Print the result as JSON" }),
+      .option("json", { type: "boolean", default: false, describe: "Print the results as JSON" })
+      .example("$0 check store/latest", "Re-check the last run with the checkers it named")
+      .example(
+        "$0 check history.edn --model cas-register --init 0",
+        "Check a Jepsen history for linearizability",
+      ),
   handler: async (args) => {
     let historyPath = args.history;
-    let defaults: Record<string, unknown> = {};
     if (!fs.existsSync(historyPath)) {
       throw new UserError(
         `Cannot read history ${historyPath}: it does not exist; pass a history file (JSONL, Jepsen EDN or log) or a stored run directory.`,
       );
     }
     const isDir = fs.statSync(historyPath).isDirectory();
-    if (isDir) ({ historyPath, defaults } = readRunDir(args.history));
-    else if (args["write-results"]) {
+    let run: RunDir | undefined;
+    if (isDir) {
+      run = readRunDir(args.history);
+      historyPath = run.historyPath;
+    } else if (args["write-results"]) {
       throw new UserError(
         "--write-results needs a run directory (it writes <dir>/results.json), not a history file.",
       );
     }
-
-    const model = args.model ?? (typeof defaults.model === "string" ? defaults.model : undefined);
-    if (model === undefined) {
-      throw new UserError(
-        `Name the model to check against with --model (one of: ${Object.keys(MODELS).join(", ")}).`,
-      );
-    }
-    if (!(model in MODELS)) {
-      throw new UserError(
-        `Unknown model "${model}"; choose one of: ${Object.keys(MODELS).join(", ")}.`,
-      );
-    }
+    const specs = specsFrom(args, run?.specs);
     for (const [flag, v] of [
       ["--time-limit-ms", args["time-limit-ms"]],
       ["--memory-limit-mb", args["memory-limit-mb"]],
@@ -140,52 +205,48 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         throw new UserError(`${flag} must be a positive number.`);
       }
     }
-    const opts: LinearizableOptions = {
-      model,
-      init: args.init !== undefined ? parseInit(args.init) : defaults.init,
-      nilRead: (args["nil-read"] ?? defaults.nilRead) as NilRead | undefined,
-      timeLimitMs: args["time-limit-ms"] ?? numberOr(defaults.timeLimitMs),
-      memoryLimitMb: args["memory-limit-mb"] ?? numberOr(defaults.memoryLimitMb),
+    const budget = {
+      timeLimitMs: args["time-limit-ms"] ?? numberOr(run?.test.checkTimeLimitMs),
+      memoryLimitMb: args["memory-limit-mb"] ?? numberOr(run?.test.checkMemoryLimitMb),
     };
 
     const history = await loadHistory(historyPath);
-    const result = await checkLinearizable(history, opts);
-    if (args.json) console.log(JSON.stringify(result, null, 2));
-    else {
-      for (const line of formatExplanation(result)) console.log(line);
+    const started = performance.now();
+    const analysis = await analyze(history, specs, budget);
+    const elapsedMs = Math.round(performance.now() - started);
+    if (args.json) {
+      console.log(JSON.stringify({ valid: analysis.verdict, results: analysis.results }, null, 2));
+    } else {
+      // One checker: its own lines, as they are. Several: one block per checker.
+      const lines =
+        specs.length === 1
+          ? getChecker(specs[0]!.checker).explain(Object.values(analysis.results)[0]!)
+          : analysis.explanation;
+      for (const line of lines) console.log(line);
+      const clientOps = history.filter((o) => o.process !== "nemesis" && o.type === "invoke");
       console.log(
-        `(${result.ops} client ops, ${result.partitions} partition(s), model ${result.model}, ${result.elapsedMs} ms)`,
+        `(${clientOps.length} client ops; ${specs.map(describeSpec).join(", ")}; ${elapsedMs} ms)`,
       );
     }
-    if (isDir && args["write-results"]) {
-      const out = path.join(args.history, "results.json");
-      fs.writeFileSync(out, JSON.stringify(mergeResults(out, result), null, 2) + "\n");
-      if (!args.json) console.log(`Wrote ${out}.`);
+    if (run && args["write-results"]) {
+      writeArtifacts({
+        dir: args.history,
+        test: run.test,
+        history,
+        analysis,
+        incomplete: false,
+        extra: { checkedAt: new Date().toISOString() },
+      });
+      if (!args.json)
+        console.log(`Wrote results.json, report.html and junit.xml in ${args.history}.`);
     }
-    process.exitCode =
-      result.valid === true ? EXIT.valid : result.valid === false ? EXIT.invalid : EXIT.unknown;
+    process.exitCode = exitCodeOf(analysis.verdict);
   },
 };
 
-/** The run's results.json with this check's result in place of its linearizable one. */
-function mergeResults(file: string, result: LinearizableResult): Record<string, unknown> {
-  let previous: Record<string, unknown> = {};
-  try {
-    previous = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-  } catch {
-    // none yet, or unreadable: start afresh
-  }
-  const results = {
-    ...((previous.results as Record<string, CheckResult>) ?? {}),
-    linearizable: result,
-  };
-  const verdicts = Object.values(results).map((r) => r.valid);
-  const valid = verdicts.includes(false)
-    ? false
-    : verdicts.every((v) => v === true)
-      ? true
-      : "unknown";
-  return { ...previous, valid, results, checkedAt: new Date().toISOString() };
+function describeSpec(spec: CheckerSpec): string {
+  const model = spec.options?.model;
+  return `${spec.as ?? spec.checker}${typeof model === "string" ? ` (model ${model})` : ""}`;
 }
 
 function numberOr(v: unknown): number | undefined {

@@ -4,8 +4,7 @@ import type { CommandModule } from "yargs";
 import { EXIT, type ExitCode } from "../../core/errors.ts";
 import { getTarget } from "../../targets/index.ts";
 import { createCluster } from "../runtime/index.ts";
-import { formatExplanation } from "../../checkers/linearizable/index.ts";
-import { getWorkload } from "../workloads/index.ts";
+import { getWorkload, workloadName } from "../workloads/index.ts";
 import { parseFaultKinds } from "../../nemesis/schedule.ts";
 import { runTest } from "../run/orchestrate.ts";
 import { RUN_DEFAULTS, validateSpec, type RunSpec } from "../run/spec.ts";
@@ -104,7 +103,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         default: RUN_DEFAULTS.checkTimeLimitMs / 1000,
         describe: "Seconds the checker may search before answering unknown",
       })
-      .example("$0 run", "Raft, 5 nodes, register workload, partitions and kills for 60 s")
+      .example("$0 run", "Raft, 5 nodes, lin-kv workload, partitions and kills for 60 s")
       .example(
         "$0 run --target raft --variant local-read --time-limit 20 --seed 7",
         "Find the stale reads of a broken Raft",
@@ -122,7 +121,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
 async function runFromArgs(args: RunArgs): Promise<ExitCode> {
   // Bad names fail here, before anything is printed or started.
   getTarget(args.target);
-  getWorkload(args.workload);
+  const workload = workloadName(args.workload);
   const faults = parseFaultKinds(args.nemesis);
   const seed = args.seed ?? Math.floor(Math.random() * 2 ** 31);
   // First SIGINT/SIGTERM: stop, heal, tear down, store as incomplete. A second: leave now.
@@ -143,7 +142,7 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
         target: args.target,
         ...(args.variant ? { variant: args.variant } : {}),
         nodes: args.nodes,
-        workload: args.workload,
+        workload,
         nemesis: faults,
         nemesisIntervalSeconds: args["nemesis-interval"],
         timeLimitSeconds: args["time-limit"],
@@ -164,7 +163,6 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
         getTarget,
         getWorkload,
         createCluster,
-        explain: (r) => formatExplanation(r),
         signal: interrupt.signal,
       });
       for (const line of summaryLines(outcome)) console.log(line);

@@ -1,35 +1,27 @@
-// The flow of one run: plan -> cluster -> workers + nemesis on one clock -> heal, settle, final
-// reads -> teardown -> check -> store. Whatever happens (a fault error, SIGINT), faults are
-// healed, the cluster torn down and the history closed readable.
-import { setMaxListeners } from "node:events";
-import { writeFileSync } from "node:fs";
+// One run, stage by stage (docs/running.md): plan -> execute -> analyze -> store and report
+// -> exit code. Each stage is its own module; `faultline check` and the benchmarks reuse
+// analyze, artifacts and exit-code without the live part.
 import { join } from "node:path";
-import type { Op } from "../../histories/op.ts";
 import { HistoryWriter, readHistory } from "../../histories/jsonl.ts";
-import type { CheckResult, Verdict } from "../../checkers/types.ts";
+import type { CheckResult, Verdict } from "../../checkers/index.ts";
 import type { Cluster, ClusterSpec } from "../../core/runtime.ts";
 import type { Target } from "../../targets/types.ts";
-import { EXIT, UserError, type ExitCode } from "../../core/errors.ts";
-import { RunClock, sleep } from "../../core/clock.ts";
-import { Pacer } from "../generator/pacer.ts";
+import { UserError, type ExitCode } from "../../core/errors.ts";
 import { planRun } from "../generator/plan.ts";
-import { WorkerPool } from "../workers.ts";
-import { Nemesis } from "../../nemesis/nemesis.ts";
-import type { Workload } from "../workloads/types.ts";
+import type { Workload, WorkloadContext } from "../workloads/types.ts";
 import { createRunDir, linkLatest, projectVersion, STORE_FILES, writeJson } from "../store.ts";
-import { Progress } from "../report/progress.ts";
-import { renderReport } from "../report/html.ts";
-import { renderJunit } from "../report/junit.ts";
-import { counts, type Counts } from "../report/series.ts";
+import type { Counts } from "../report/series.ts";
 import { validateSpec, type RunSpec } from "./spec.ts";
+import { execute, errorText } from "./execute.ts";
+import { analyze, notChecked } from "./analyze.ts";
+import { writeArtifacts } from "./artifacts.ts";
+import { exitCodeOf } from "./exit-code.ts";
 
 /** What a run needs from the rest of Faultline; the CLI passes the real ones, tests fakes. */
 export interface RunDeps {
   getTarget(name: string): Target;
-  getWorkload(name: string): Workload;
+  getWorkload(name: string, ctx: WorkloadContext): Workload;
   createCluster(spec: ClusterSpec): Promise<Cluster>;
-  /** Lines explaining a check result (the checker's formatExplanation). */
-  explain(result: CheckResult): string[];
   /** Where progress lines go (default stderr). */
   progressStream?: NodeJS.WritableStream;
   /** Aborted on SIGINT/SIGTERM: the run stops early, cleans up and is marked incomplete. */
@@ -47,20 +39,16 @@ export interface RunOutcome {
   durationSeconds: number;
 }
 
-/** How long the target gets to come up at the start, and after the final heal. */
-const READY_TIMEOUT_MS = 60_000;
-const RECOVER_TIMEOUT_MS = 30_000;
-
 export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome> {
   validateSpec(spec);
   const target = deps.getTarget(spec.target);
-  const workload = deps.getWorkload(spec.workload);
-  checkCompatible(spec, target);
-  const startedAt = Date.now();
-  const interrupted = deps.signal ?? new AbortController().signal;
-
-  const dir = createRunDir(spec.store, spec.target);
   const nodeNames = Array.from({ length: spec.nodes }, (_, i) => `n${i + 1}`);
+  const workload = deps.getWorkload(spec.workload, { nodes: nodeNames });
+  checkCompatible(spec, target, workload.name);
+  const startedAt = Date.now();
+
+  // Stage plan: everything the seed decides, stored before anything starts.
+  const dir = createRunDir(spec.store, spec.target);
   const plan = planRun({
     seed: spec.seed,
     workload,
@@ -70,249 +58,82 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
     timeLimitSeconds: spec.timeLimitSeconds,
   });
   const testJson = {
-    name: `${spec.target}${spec.variant ? `/${spec.variant}` : ""} ${spec.workload} ${spec.nemesis.join(",") || "no faults"}`,
+    name: `${spec.target}${spec.variant ? `/${spec.variant}` : ""} ${workload.name} ${spec.nemesis.join(",") || "no faults"}`,
     ...spec,
+    workload: workload.name,
     version: projectVersion(),
     startedAt: new Date(startedAt).toISOString(),
-    checker: workload.checkerSpec,
+    checkers: workload.checkers,
     schedule: plan.schedule,
   };
   writeJson(dir, STORE_FILES.test, testJson);
+
+  // Stage execute.
   const history = HistoryWriter.open(join(dir, STORE_FILES.history));
-
-  let cluster: Cluster | undefined;
-  let nemesis: Nemesis | undefined;
-  let pool: WorkerPool | undefined;
-  let progress: Progress | undefined;
-  let harnessError: unknown;
-  let phase = "setup";
-  try {
-    const clusterSpec = await target.clusterSpec({ nodes: spec.nodes, variant: spec.variant });
-    if (interrupted.aborted) throw new Interrupted();
-    cluster = await deps.createCluster({ ...clusterSpec, nodes: spec.nodes });
-    await unlessInterrupted(target.awaitReady(cluster, READY_TIMEOUT_MS), interrupted);
-
-    // The run's clock starts with the main phase: op times and the schedule share it.
-    const clock = new RunClock();
-    const live = cluster;
-    nemesis = new Nemesis(live, target, history, clock);
-    const nem = nemesis;
-    progress = new Progress(
-      {
-        elapsedMs: () => clock.elapsedMs(),
-        totalMs: spec.timeLimitSeconds * 1000,
-        faults: () => nem.activeFaults().map((f) => f.label),
-        phase: () => phase,
-      },
-      { stream: deps.progressStream },
-    );
-    pool = new WorkerPool({
-      concurrency: spec.concurrency,
-      nodes: live.nodes,
-      openClient: (node) => target.client(live, node),
-      recorder: history,
-      clock,
-      rng: plan.rng,
-      timeoutMs: spec.timeoutMs,
-      interpret: workload.interpret?.bind(workload),
-      onComplete: progress.record,
-    });
-    progress.start();
-
-    phase = "main";
-    // If either side fails, the other is stopped too before the error is handled.
-    const failed = new AbortController();
-    const stopMain = AbortSignal.any([interrupted, failed.signal]);
-    // Every worker waits on these signals at once: more listeners than Node's default 10.
-    setMaxListeners(0, stopMain, interrupted);
-    const settled = await Promise.allSettled(
-      [
-        pool.run(
-          plan.main,
-          stopMain,
-          spec.rate > 0 ? new Pacer(spec.rate, clock.elapsedMs()) : undefined,
-        ),
-        nemesis.run(plan.schedule, stopMain),
-      ].map((p) => p.catch((err) => (failed.abort(), Promise.reject(err)))),
-    );
-    for (const s of settled) if (s.status === "rejected") throw s.reason;
-
-    if (!interrupted.aborted) {
-      phase = "heal";
-      await nemesis.healAll();
-      phase = "settle";
-      await sleep(spec.settleSeconds * 1000, interrupted);
-      await unlessInterrupted(
-        target.awaitReady(live, RECOVER_TIMEOUT_MS).catch(() => undefined),
-        interrupted,
-      );
-      phase = "final reads";
-      if (!interrupted.aborted) await pool.run(plan.final, interrupted);
-    }
-  } catch (err) {
-    if (!(err instanceof Interrupted)) harnessError = err;
-  } finally {
-    phase = "teardown";
-    progress?.stop();
-    await pool?.close().catch(() => undefined);
-    await nemesis?.healAll().catch(() => undefined);
-    if (cluster) {
-      await collectLogs(cluster, target, dir);
-      await cluster.teardown().catch(() => undefined);
-    }
-    await history.close();
-  }
-
-  const incomplete = interrupted.aborted;
-  const ops = await readHistory(join(dir, STORE_FILES.history));
-  let results: Record<string, CheckResult>;
-  if (harnessError) {
-    results = { run: { valid: "unknown", reason: `the run failed: ${errorText(harnessError)}` } };
-  } else if (incomplete) {
-    // An interrupted run is not checked here (it was asked to stop); `faultline check` can.
-    results = {
-      run: {
-        valid: "unknown",
-        reason: "the run was interrupted; check the partial history with `faultline check`",
-      },
-    };
-  } else {
-    results = await workload.check(ops, {
-      timeLimitMs: spec.checkTimeLimitMs,
-      memoryLimitMb: spec.checkMemoryLimitMb,
-    });
-  }
-  const verdict = combine(Object.values(results).map((r) => r.valid));
-  const explanation = Object.entries(results)
-    .filter(([, r]) => r.valid !== true)
-    .flatMap(([name, r]) => [
-      `${name}: ${r.reason ?? (r.valid === false ? "violation" : "unknown")}`,
-      ...safeExplain(deps, r),
-    ]);
-  const durationSeconds = (Date.now() - startedAt) / 1000;
-  const opCounts = counts(ops);
-
-  writeJson(dir, STORE_FILES.results, {
-    valid: verdict,
-    ...(incomplete ? { incomplete: true } : {}),
-    counts: opCounts,
-    // The runtime's id of the cluster (its containers and network carry it as a label).
-    ...(cluster ? { cluster: cluster.id } : {}),
-    durationSeconds,
-    results,
+  const execution = await execute({
+    spec,
+    target,
+    workload,
+    plan,
+    dir,
+    history,
+    createCluster: deps.createCluster,
+    progressStream: deps.progressStream,
+    interrupted: deps.signal ?? new AbortController().signal,
   });
-  writeFileSync(
-    join(dir, STORE_FILES.report),
-    renderReport({
-      title: testJson.name,
-      verdict,
-      incomplete,
-      parameters: { ...spec, version: testJson.version, dir },
-      history: ops,
-      explanation,
-    }),
-  );
-  writeFileSync(
-    join(dir, STORE_FILES.junit),
-    renderJunit({
-      suite: `faultline.${testJson.name.replace(/\s+/g, ".")}`,
-      durationSeconds,
-      results,
-      incomplete,
-      explanation,
-    }),
-  );
+
+  // Stage analyze. An interrupted run is not checked here (it was asked to stop); `faultline
+  // check` can check its partial history.
+  const ops = await readHistory(join(dir, STORE_FILES.history));
+  const analysis = execution.error
+    ? notChecked(`the run failed: ${errorText(execution.error)}`)
+    : execution.incomplete
+      ? notChecked("the run was interrupted; check the partial history with `faultline check`")
+      : await analyze(ops, workload.checkers, {
+          timeLimitMs: spec.checkTimeLimitMs,
+          memoryLimitMb: spec.checkMemoryLimitMb,
+        });
+
+  // Stage store and report.
+  const durationSeconds = (Date.now() - startedAt) / 1000;
+  const opCounts = writeArtifacts({
+    dir,
+    test: testJson,
+    history: ops,
+    analysis,
+    incomplete: execution.incomplete,
+    durationSeconds,
+    // The runtime's id of the cluster (its containers and network carry it as a label).
+    extra: execution.clusterId ? { cluster: execution.clusterId } : {},
+  });
   linkLatest(spec.store, dir);
 
-  if (harnessError instanceof UserError) throw harnessError; // e.g. no Docker: exit 5, run folder kept
-  const exitCode: ExitCode = harnessError
-    ? EXIT.harnessError
-    : incomplete
-      ? EXIT.interrupted
-      : verdict === true
-        ? EXIT.valid
-        : verdict === false
-          ? EXIT.invalid
-          : EXIT.unknown;
+  // Stage exit code. A UserError (no Docker, a program that cannot start) keeps its own exit
+  // code and sentence; the run folder stays for a look.
+  if (execution.error instanceof UserError) throw execution.error;
   return {
     dir,
-    verdict,
-    incomplete,
-    exitCode,
-    results,
+    verdict: analysis.verdict,
+    incomplete: execution.incomplete,
+    exitCode: exitCodeOf(analysis.verdict, {
+      incomplete: execution.incomplete,
+      harnessError: execution.error !== undefined,
+    }),
+    results: analysis.results,
     counts: opCounts,
-    explanation,
+    explanation: analysis.explanation,
     durationSeconds,
   };
 }
 
-/** Several verdicts as one: any violation is a violation; otherwise any unknown is unknown. */
-export function combine(verdicts: Verdict[]): Verdict {
-  if (verdicts.includes(false)) return false;
-  if (verdicts.includes("unknown") || verdicts.length === 0) return "unknown";
-  return true;
-}
-
-function checkCompatible(spec: RunSpec, target: Target): void {
-  if (!target.workloads.includes(spec.workload))
+function checkCompatible(spec: RunSpec, target: Target, workload: string): void {
+  const supported = target.workloads.includes("*") || target.workloads.includes(workload);
+  if (!supported)
     throw new UserError(
-      `Target "${target.name}" does not support the "${spec.workload}" workload; it supports ${target.workloads.join(", ")}.`,
+      `Target "${target.name}" does not support the "${workload}" workload; it supports ${target.workloads.join(", ")}.`,
     );
   if (spec.variant && spec.variant !== "correct" && !(spec.variant in target.variants))
     throw new UserError(
       `Target "${target.name}" has no variant "${spec.variant}"; its variants are ${Object.keys(target.variants).join(", ") || "none"} (see \`faultline targets\`).`,
     );
 }
-
-/** Each node's container output and the target's log files, into <run dir>/logs/. */
-async function collectLogs(cluster: Cluster, target: Target, dir: string): Promise<void> {
-  await Promise.all(
-    cluster.nodes.map(async ({ name }) => {
-      const main = await cluster
-        .logs(name)
-        .catch((err) => `(could not read the node's logs: ${errorText(err)})\n`);
-      writeFileSync(join(dir, STORE_FILES.logs, `${name}.log`), main);
-      for (const path of target.logPaths) {
-        const content = await cluster.getFile(name, path).catch(() => undefined);
-        if (content)
-          writeFileSync(
-            join(dir, STORE_FILES.logs, `${name}-${path.replace(/[^\w.-]+/g, "_")}`),
-            content,
-          );
-      }
-    }),
-  );
-}
-
-function safeExplain(deps: RunDeps, result: CheckResult): string[] {
-  try {
-    return deps.explain(result);
-  } catch {
-    return [];
-  }
-}
-
-class Interrupted extends Error {}
-
-/** Wait for `work`, but stop waiting (throwing Interrupted) as soon as `signal` aborts. */
-async function unlessInterrupted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  // Whatever `work` does after we stop waiting (it may fail once the cluster is gone) is moot.
-  work.catch(() => undefined);
-  if (signal.aborted) throw new Interrupted();
-  let onAbort = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new Interrupted());
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([work, aborted]);
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-export type { Op };

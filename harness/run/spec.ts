@@ -29,7 +29,7 @@ export interface RunSpec {
 
 export const RUN_DEFAULTS = {
   nodes: 5,
-  workload: "register",
+  workload: "lin-kv",
   nemesisIntervalSeconds: 5,
   timeLimitSeconds: 60,
   concurrency: 10,

@@ -65,9 +65,6 @@ export function linKvWorkload(opts: LinKvOptions = {}): Workload {
         },
       },
     }),
-    checkers: [
-      { checker: "linearizable", options: { model: "kv" } },
-      { checker: "progress" },
-    ],
+    checkers: [{ checker: "linearizable", options: { model: "kv" } }, { checker: "progress" }],
   };
 }

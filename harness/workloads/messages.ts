@@ -31,7 +31,10 @@ export interface FunctionMessages {
 /** A codec from one entry per client function (`read`, `write`, ...). A reply whose type is
  *  neither `error` nor the function's `<request type>_ok` is `info`: something answered, but
  *  not what the protocol says, so whether the op took effect is unknown. */
-export function codecOf(workload: string, functions: Record<string, FunctionMessages>): MessageCodec {
+export function codecOf(
+  workload: string,
+  functions: Record<string, FunctionMessages>,
+): MessageCodec {
   const entry = (op: ClientOp): FunctionMessages => {
     const m = functions[op.f];
     if (!m)

@@ -98,7 +98,11 @@ test("bad input: one clear sentence and exit 4", async () => {
   const dir = runDir(goodOps);
   fs.writeFileSync(path.join(dir, "broken.jsonl"), jsonl(goodOps) + "{oops}\n" + jsonl(goodOps));
   const cases: [string[], RegExp][] = [
-    [["check", path.join(dir, "history.jsonl")], /Name the model to check against with --model/],
+    [
+      ["check", path.join(dir, "history.jsonl")],
+      /Name the checker with --checker \(one of: .*linearizable.*\), or the model .* with --model/,
+    ],
+    [["check", path.join(dir, "history.jsonl"), "--checker", "nope"], /Unknown checker "nope"/],
     [
       ["check", path.join(dir, "broken.jsonl"), "--model", "kv"],
       /broken\.jsonl, line 5: expected one JSON object per line/,

@@ -4,7 +4,7 @@
 import type { Cluster, NodeInfo } from "../../core/runtime.ts";
 import type { Op } from "../../histories/op.ts";
 import type { Recorder } from "../../histories/op.ts";
-import type { Client, Completion, Target } from "../../targets/types.ts";
+import type { Body, Client, Completion, Target } from "../../targets/types.ts";
 
 export function fakeCluster(nodeCount: number, calls: string[] = []): Cluster {
   const nodes: NodeInfo[] = Array.from({ length: nodeCount }, (_, i) => ({
@@ -54,30 +54,32 @@ export function fakeTarget(opts: FakeTargetOptions = {}, calls: string[] = []): 
   let snapshot = new Map<string, unknown>();
   let writes = 0;
   let n = 0;
-  const apply = (op: { f: string; key?: string; value?: unknown }, node: string): Completion => {
+  // Answers with reply bodies, which the workload's codec turns into completions, as a
+  // node-protocol target's client does.
+  const apply = (op: { f: string; key?: string; value?: unknown }, node: string): Body => {
     const key = op.key ?? "";
     if (op.f === "read") {
       const from = opts.stale && node === "n1" ? snapshot : store;
       return from.has(key)
-        ? { type: "ok", value: from.get(key) }
-        : { type: "fail", error: { code: 20 } };
+        ? { type: "read_ok", value: from.get(key) }
+        : { type: "error", code: 20 };
     }
     if (++writes % 50 === 0) snapshot = new Map(store);
     if (op.f === "write") {
       store.set(key, op.value);
-      return { type: "ok" };
+      return { type: "write_ok" };
     }
     const [from, to] = op.value as [unknown, unknown];
-    if (!store.has(key)) return { type: "fail", error: { code: 20 } };
-    if (store.get(key) !== from) return { type: "fail", error: { code: 22 } };
+    if (!store.has(key)) return { type: "error", code: 20 };
+    if (store.get(key) !== from) return { type: "error", code: 22 };
     store.set(key, to);
-    return { type: "ok" };
+    return { type: "cas_ok" };
   };
   return {
     name: "fake",
     description: "an in-memory kv map",
     defaultNodes: 3,
-    workloads: ["register"],
+    workloads: ["lin-kv"],
     variants: { stale: "n1 reads an old snapshot" },
     clusterSpec: async () => ({ image: "none" }),
     awaitReady: async () => {
@@ -85,10 +87,11 @@ export function fakeTarget(opts: FakeTargetOptions = {}, calls: string[] = []): 
     },
     leader: async () => "n2",
     logPaths: ["/var/log/node.log"],
-    client: async (_cluster, node): Promise<Client> => ({
+    client: async (_cluster, node, codec): Promise<Client> => ({
       async invoke(op) {
         if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
-        const result = apply(op, node.name);
+        codec.request(op); // an op the workload cannot send throws, as in a real client
+        const result: Completion = codec.complete(op, apply(op, node.name));
         if (opts.flaky && ++n % 20 === 0) return { type: "info", error: "timeout" };
         return result;
       },

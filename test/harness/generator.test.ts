@@ -15,6 +15,7 @@ import {
 import { Pacer } from "../../harness/generator/pacer.ts";
 import { planRun } from "../../harness/generator/plan.ts";
 import type { Workload } from "../../harness/workloads/types.ts";
+import { linKvWorkload } from "../../harness/workloads/lin-kv.ts";
 
 /** The register workload's op mix without its checker (so this test needs nothing else). */
 function fakeRegister(): Workload {
@@ -35,9 +36,9 @@ function fakeRegister(): Workload {
             ? { f, key, value: rng.int(0, 9) }
             : { f, key, value: [rng.int(0, 9), rng.int(0, 9)] };
       }),
-    finalReads: () => ["k0", "k1", "k2"].map((key) => ({ f: "read", key })),
-    checkerSpec: { model: "kv" },
-    check: async () => ({}),
+    final: () => once(["k0", "k1", "k2"].map((key) => ({ f: "read", key }))),
+    messages: linKvWorkload().messages,
+    checkers: [],
   };
 }
 

@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, readlinkSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readHistory } from "../../histories/jsonl.ts";
-import { formatExplanation } from "../../checkers/linearizable/index.ts";
 import { getWorkload } from "../../harness/workloads/index.ts";
 import { runTest, type RunDeps } from "../../harness/run/orchestrate.ts";
 import { RUN_DEFAULTS, type RunSpec } from "../../harness/run/spec.ts";
@@ -39,7 +38,6 @@ function setup(opts: FakeTargetOptions, signal?: AbortSignal) {
     },
     getWorkload,
     createCluster: async (s) => fakeCluster(s.nodes, calls),
-    explain: formatExplanation,
     progressStream: quiet,
     signal,
   };
@@ -55,7 +53,11 @@ test("a correct system is valid, and the run folder holds everything", async () 
   // store layout
   const test = JSON.parse(readFileSync(join(outcome.dir, "test.json"), "utf8"));
   assert.equal(test.seed, 11);
-  assert.deepEqual(test.checker, { model: "kv" });
+  assert.deepEqual(test.checkers, [
+    { checker: "linearizable", options: { model: "kv" } },
+    { checker: "progress" },
+  ]);
+  assert.equal(test.workload, "lin-kv", "the old name register is stored as lin-kv");
   assert.match(test.version, /^0\.1\.0/);
   assert.equal(JSON.parse(readFileSync(join(outcome.dir, "results.json"), "utf8")).valid, true);
   const report = readFileSync(join(outcome.dir, "report.html"), "utf8");

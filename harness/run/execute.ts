@@ -1,0 +1,177 @@
+// Stage "execute": the live part of a run. Cluster up, the target's background services,
+// setup ops, then workers and nemesis on one clock, heal, settle, final ops, teardown. Whatever
+// happens (a fault error, SIGINT), faults are healed, the cluster torn down and the history
+// closed readable.
+import { setMaxListeners } from "node:events";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { HistoryWriter } from "../../histories/jsonl.ts";
+import type { Cluster, ClusterSpec } from "../../core/runtime.ts";
+import type { Target } from "../../targets/types.ts";
+import { RunClock, sleep } from "../../core/clock.ts";
+import { Pacer } from "../generator/pacer.ts";
+import type { RunPlan } from "../generator/plan.ts";
+import { WorkerPool } from "../workers.ts";
+import { Nemesis } from "../../nemesis/nemesis.ts";
+import type { Workload } from "../workloads/types.ts";
+import { STORE_FILES } from "../store.ts";
+import { Progress } from "../report/progress.ts";
+import type { RunSpec } from "./spec.ts";
+
+export interface ExecuteInput {
+  spec: RunSpec;
+  target: Target;
+  workload: Workload;
+  plan: RunPlan;
+  dir: string;
+  history: HistoryWriter;
+  createCluster(spec: ClusterSpec): Promise<Cluster>;
+  progressStream?: NodeJS.WritableStream;
+  /** Aborted on SIGINT/SIGTERM. */
+  interrupted: AbortSignal;
+}
+
+export interface Execution {
+  /** The runtime's id of the cluster, if one was created. */
+  clusterId?: string;
+  /** What went wrong in the harness or environment, if anything (not an interruption). */
+  error?: unknown;
+  incomplete: boolean;
+}
+
+/** How long the target gets to come up at the start, and after the final heal. */
+const READY_TIMEOUT_MS = 60_000;
+const RECOVER_TIMEOUT_MS = 30_000;
+
+export async function execute(input: ExecuteInput): Promise<Execution> {
+  const { spec, target, workload, plan, interrupted } = input;
+  let cluster: Cluster | undefined;
+  let background: { stop(): Promise<void> } | undefined;
+  let nemesis: Nemesis | undefined;
+  let pool: WorkerPool | undefined;
+  let progress: Progress | undefined;
+  let error: unknown;
+  let phase = "setup";
+  try {
+    const clusterSpec = await target.clusterSpec({ nodes: spec.nodes, variant: spec.variant });
+    if (interrupted.aborted) throw new Interrupted();
+    cluster = await input.createCluster({ ...clusterSpec, nodes: spec.nodes });
+    const live = cluster;
+    background = await target.background?.(live);
+    await unlessInterrupted(target.awaitReady(live, READY_TIMEOUT_MS), interrupted);
+
+    // The run's clock starts with the client ops: op times and the schedule share it.
+    const clock = new RunClock();
+    nemesis = new Nemesis(live, target, input.history, clock);
+    const nem = nemesis;
+    progress = new Progress(
+      {
+        elapsedMs: () => clock.elapsedMs(),
+        totalMs: spec.timeLimitSeconds * 1000,
+        faults: () => nem.activeFaults().map((f) => f.label),
+        phase: () => phase,
+      },
+      { stream: input.progressStream },
+    );
+    pool = new WorkerPool({
+      concurrency: spec.concurrency,
+      nodes: live.nodes,
+      openClient: (node) => target.client(live, node, workload.messages),
+      recorder: input.history,
+      clock,
+      rng: plan.rng,
+      timeoutMs: spec.timeoutMs,
+      onComplete: progress.record,
+    });
+    progress.start();
+
+    await pool.run(plan.setup, interrupted);
+    phase = "main";
+    // If either side fails, the other is stopped too before the error is handled.
+    const failed = new AbortController();
+    const stopMain = AbortSignal.any([interrupted, failed.signal]);
+    // Every worker waits on these signals at once: more listeners than Node's default 10.
+    setMaxListeners(0, stopMain, interrupted);
+    const settled = await Promise.allSettled(
+      [
+        pool.run(
+          plan.main,
+          stopMain,
+          spec.rate > 0 ? new Pacer(spec.rate, clock.elapsedMs()) : undefined,
+        ),
+        nemesis.run(plan.schedule, stopMain),
+      ].map((p) => p.catch((err) => (failed.abort(), Promise.reject(err)))),
+    );
+    for (const s of settled) if (s.status === "rejected") throw s.reason;
+
+    if (!interrupted.aborted) {
+      phase = "heal";
+      await nemesis.healAll();
+      phase = "settle";
+      await sleep(spec.settleSeconds * 1000, interrupted);
+      await unlessInterrupted(
+        target.awaitReady(live, RECOVER_TIMEOUT_MS).catch(() => undefined),
+        interrupted,
+      );
+      phase = "final";
+      if (!interrupted.aborted) await pool.run(plan.final, interrupted);
+    }
+  } catch (err) {
+    if (!(err instanceof Interrupted)) error = err;
+  } finally {
+    phase = "teardown";
+    progress?.stop();
+    await pool?.close().catch(() => undefined);
+    await nemesis?.healAll().catch(() => undefined);
+    await background?.stop().catch(() => undefined);
+    if (cluster) {
+      await collectLogs(cluster, target, input.dir);
+      await cluster.teardown().catch(() => undefined);
+    }
+    await input.history.close();
+  }
+  return { clusterId: cluster?.id, error, incomplete: interrupted.aborted };
+}
+
+/** Each node's container output and the target's log files, into <run dir>/logs/. */
+async function collectLogs(cluster: Cluster, target: Target, dir: string): Promise<void> {
+  await Promise.all(
+    cluster.nodes.map(async ({ name }) => {
+      const main = await cluster
+        .logs(name)
+        .catch((err) => `(could not read the node's logs: ${errorText(err)})\n`);
+      writeFileSync(join(dir, STORE_FILES.logs, `${name}.log`), main);
+      for (const path of target.logPaths) {
+        const content = await cluster.getFile(name, path).catch(() => undefined);
+        if (content)
+          writeFileSync(
+            join(dir, STORE_FILES.logs, `${name}-${path.replace(/[^\w.-]+/g, "_")}`),
+            content,
+          );
+      }
+    }),
+  );
+}
+
+class Interrupted extends Error {}
+
+/** Wait for `work`, but stop waiting (throwing Interrupted) as soon as `signal` aborts. */
+async function unlessInterrupted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  // Whatever `work` does after we stop waiting (it may fail once the cluster is gone) is moot.
+  work.catch(() => undefined);
+  if (signal.aborted) throw new Interrupted();
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Interrupted());
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
