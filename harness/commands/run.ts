@@ -5,7 +5,7 @@ import { EXIT, type ExitCode } from "../../core/errors.ts";
 import { getTarget } from "../../targets/index.ts";
 import { createCluster } from "../runtime/index.ts";
 import { getWorkload, workloadName } from "../workloads/index.ts";
-import { parseFaultKinds } from "../../nemesis/schedule.ts";
+import { FAULT_KINDS, parseFaultKinds } from "../../nemesis/schedule.ts";
 import { runTest } from "../run/orchestrate.ts";
 import { RUN_DEFAULTS, validateSpec, type RunSpec } from "../run/spec.ts";
 import { summaryLines } from "../report/summary.ts";
@@ -52,7 +52,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option("nemesis", {
         type: "string",
         default: "partition,kill",
-        describe: "Faults, comma-separated: partition,kill,pause,clock,loss (or none)",
+        describe: `Faults, comma-separated: ${FAULT_KINDS.join(",")} (or none)`,
       })
       .option("nemesis-interval", {
         type: "number",

@@ -3,7 +3,7 @@
 import type { CommandModule } from "yargs";
 import { targets } from "../../targets/index.ts";
 import { workloads } from "../workloads/index.ts";
-import { FAULT_KINDS } from "../../nemesis/schedule.ts";
+import { FAULTS } from "../../nemesis/faults/index.ts";
 
 export const targetsCommand: CommandModule = {
   command: "targets",
@@ -27,7 +27,9 @@ export function targetLines(): string[] {
     for (const [name, what] of variants) lines.push(`      ${name}: ${what}`);
   }
   lines.push("", "Workloads (--workload):");
-  for (const [name, w] of Object.entries(workloads)) lines.push(`  ${name}: ${w.description}`);
-  lines.push("", `Faults (--nemesis, comma-separated): ${FAULT_KINDS.join(", ")}`);
+  for (const [name, w] of Object.entries(workloads))
+    lines.push(`  ${name}: ${w.description} (operations: ${w.operations.join(", ")})`);
+  lines.push("", "Faults (--nemesis, comma-separated):");
+  for (const [name, f] of Object.entries(FAULTS)) lines.push(`  ${name}: ${f.description}`);
   return lines;
 }

@@ -20,7 +20,7 @@ function omission<K extends "send-omission" | "receive-omission">(
 ): Fault<PlannedOmission<K>> {
   return {
     kind,
-    description: `nodes (the leader, one, a minority) ${what.verb} every message of their peers, and run on`,
+    description: `nodes (the leader, one, a minority) ${what.verb}, and run on`,
     startF: `start-${kind}`,
     stopF: `stop-${kind}`,
     plan({ nodes, rng, turn }) {
@@ -37,11 +37,11 @@ function omission<K extends "send-omission" | "receive-omission">(
 }
 
 export const sendOmission = omission("send-omission", {
-  verb: "fail to send",
+  verb: "fail to send every message to their peers",
   cut: (cluster, node) => cluster.dropOutgoing(node),
 });
 
 export const receiveOmission = omission("receive-omission", {
-  verb: "fail to receive",
+  verb: "fail to receive every message from their peers",
   cut: (cluster, node) => cluster.dropIncoming(node),
 });

@@ -6,6 +6,7 @@ import { fakeCluster as sharedFakeCluster, memoryRecorder } from "../harness/fak
 import { RunClock } from "../../core/clock.ts";
 import { Nemesis } from "../../nemesis/nemesis.ts";
 import {
+  FAULT_KINDS,
   parseFaultKinds,
   planSchedule,
   type NemesisEvent,
@@ -17,12 +18,13 @@ import { UserError } from "../../core/errors.ts";
 const fakeCluster = (calls: string[]) => sharedFakeCluster(5, calls);
 
 test("parseFaultKinds accepts any combination and rejects unknown names", () => {
-  assert.deepEqual(parseFaultKinds("partition,kill,pause,clock,loss"), [
+  assert.deepEqual(parseFaultKinds("partition,kill,pause,clock,loss,send-omission"), [
     "partition",
     "kill",
     "pause",
     "clock",
     "loss",
+    "send-omission",
   ]);
   assert.deepEqual(parseFaultKinds("none"), []);
   assert.throws(() => parseFaultKinds("partition,meteor"), UserError);
@@ -214,4 +216,62 @@ test("an isolated node returns while the leader is cut off, then the leader retu
   assert.equal(calls.at(-1), "healNetwork", "then all healed");
   const healed = rec.ops.filter((o) => o.f === "stop-partition" && o.type === "info");
   assert.deepEqual(healed[0]!.detail, { isolatedLeaderFirst: leader });
+});
+
+test("every fault kind of the registry plans, applies, heals, and is healed by healAll", async () => {
+  const nodes = ["n1", "n2", "n3", "n4", "n5"];
+  for (const kind of FAULT_KINDS) {
+    const calls: string[] = [];
+    const rec = memoryRecorder();
+    const [start, stop] = planSchedule({
+      seed: 3,
+      kinds: [kind],
+      nodes,
+      intervalSeconds: 0.01,
+      timeLimitSeconds: 1,
+    });
+    assert.ok(start && stop, `${kind}: a fault was planned`);
+    assert.equal(start.fault.kind, kind);
+    const nemesis = new Nemesis(
+      fakeCluster(calls),
+      { leader: async () => "n3" },
+      rec,
+      new RunClock(),
+    );
+    await nemesis.run([start], new AbortController().signal);
+    const applied = calls.length;
+    assert.ok(applied > 0, `${kind}: applying it asked the cluster for something`);
+    assert.equal(nemesis.activeFaults().length, 1, `${kind}: active until healed`);
+    await nemesis.healAll();
+    assert.equal(nemesis.activeFaults().length, 0, `${kind}: healAll healed it`);
+    assert.ok(calls.length > applied, `${kind}: healing asked the cluster for something`);
+    const f = rec.ops.filter((o) => o.process === "nemesis").map((o) => `${o.type} ${o.f}`);
+    assert.equal(f.length, 4, `${kind}: start and stop recorded: ${f.join(", ")}`);
+  }
+});
+
+test("send and receive omission cut the right direction, aimed at the leader first", async () => {
+  for (const [kind, primitive] of [
+    ["send-omission", "dropOutgoing"],
+    ["receive-omission", "dropIncoming"],
+  ] as const) {
+    const calls: string[] = [];
+    const [start] = planSchedule({
+      seed: 9,
+      kinds: [kind],
+      nodes: ["n1", "n2", "n3"],
+      intervalSeconds: 0.01,
+      timeLimitSeconds: 1,
+    });
+    const nemesis = new Nemesis(
+      sharedFakeCluster(3, calls),
+      { leader: async () => "n2" },
+      memoryRecorder(),
+      new RunClock(),
+    );
+    await nemesis.run([start!], new AbortController().signal);
+    assert.deepEqual(calls, [`${primitive} n2`]);
+    await nemesis.healAll();
+    assert.ok(calls.includes("healNetwork"));
+  }
 });
