@@ -1,7 +1,9 @@
 // `faultline run`: one (or --test-count) seeded run(s) against a target; exits 0 valid,
 // 1 invalid, 2 unknown, 3 harness error, 4 bad input, 5 environment, 6 interrupted.
 import type { CommandModule } from "yargs";
-import { EXIT, type ExitCode } from "../../core/errors.ts";
+import { EXIT, UserError, type ExitCode } from "../../core/errors.ts";
+import { binTarget } from "../../targets/bin/index.ts";
+import type { Target } from "../../targets/types.ts";
 import { getTarget } from "../../targets/index.ts";
 import { createCluster } from "../runtime/index.ts";
 import { getWorkload, workloadName } from "../workloads/index.ts";
@@ -13,8 +15,11 @@ import { summaryLines } from "../report/summary.ts";
 interface RunArgs {
   target: string;
   variant?: string;
-  nodes: number;
+  nodes?: number;
   workload: string;
+  bin?: string;
+  "bin-arg"?: (string | number)[];
+  "image-packages"?: string;
   nemesis: string;
   "nemesis-interval": number;
   "time-limit": number;
@@ -43,7 +48,25 @@ export const runCommand: CommandModule<object, RunArgs> = {
         type: "string",
         describe: "A deliberately broken variant of the target, e.g. local-read",
       })
-      .option("nodes", { type: "number", default: RUN_DEFAULTS.nodes, describe: "Number of nodes" })
+      .option("nodes", {
+        type: "number",
+        describe: "Number of nodes (default: the target's, 5 for raft, 3 for --bin)",
+      })
+      .option("bin", {
+        type: "string",
+        describe:
+          "Run your own node program (a script with its folder, a binary, or a folder with an entry point) instead of a target",
+      })
+      .option("bin-arg", {
+        type: "array",
+        string: true,
+        describe: "An argument for the --bin program (repeat for several)",
+      })
+      .option("image-packages", {
+        type: "string",
+        describe:
+          "Debian packages the --bin program needs in the node image, comma-separated (built once, cached)",
+      })
       .option("workload", {
         type: "string",
         default: RUN_DEFAULTS.workload,
@@ -119,8 +142,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
 };
 
 async function runFromArgs(args: RunArgs): Promise<ExitCode> {
-  // Bad names fail here, before anything is printed or started.
-  getTarget(args.target);
+  // Bad names and paths fail here, before anything is printed or started.
+  const target = await targetFromArgs(args);
   const workload = workloadName(args.workload);
   const faults = parseFaultKinds(args.nemesis);
   const seed = args.seed ?? Math.floor(Math.random() * 2 ** 31);
@@ -139,9 +162,9 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
     let worst: ExitCode = EXIT.valid;
     for (let i = 0; i < args["test-count"]; i++) {
       const spec: RunSpec = {
-        target: args.target,
+        target: target.name,
         ...(args.variant ? { variant: args.variant } : {}),
-        nodes: args.nodes,
+        nodes: args.nodes ?? target.defaultNodes,
         workload,
         nemesis: faults,
         nemesisIntervalSeconds: args["nemesis-interval"],
@@ -154,13 +177,15 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
         store: args.store,
         checkTimeLimitMs: args["check-time-limit"] * 1000,
         checkMemoryLimitMb: RUN_DEFAULTS.checkMemoryLimitMb,
+        // A --bin run stores what it ran: path, entry point, arguments, sha256 of the files.
+        ...("program" in target ? { program: target.program as Record<string, unknown> } : {}),
       };
       validateSpec(spec);
       console.error(
         `faultline: run ${i + 1}/${args["test-count"]}: ${spec.target}${spec.variant ? `/${spec.variant}` : ""}, ${spec.nodes} nodes, ${spec.workload}, nemesis ${spec.nemesis.join(",") || "none"}, ${spec.timeLimitSeconds}s, seed ${spec.seed}`,
       );
       const outcome = await runTest(spec, {
-        getTarget,
+        getTarget: (name) => (name === target.name ? target : getTarget(name)),
         getWorkload,
         createCluster,
         signal: interrupt.signal,
@@ -174,4 +199,24 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** The target a run's flags name: --bin's program, or --target's. */
+async function targetFromArgs(args: RunArgs): Promise<Target> {
+  const packages = (args["image-packages"] ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (args.bin === undefined) {
+    if (args["bin-arg"] || packages.length > 0)
+      throw new UserError("--bin-arg and --image-packages go with --bin PATH (your own program).");
+    return getTarget(args.target);
+  }
+  if (args.target !== "raft" && args.target !== "bin")
+    throw new UserError(`Give either --bin or --target, not both (--target ${args.target}).`);
+  return binTarget({
+    path: args.bin,
+    args: (args["bin-arg"] ?? []).map(String),
+    imagePackages: packages,
+  });
 }

@@ -25,6 +25,8 @@ export interface RunSpec {
   /** Budget of the checker. */
   checkTimeLimitMs: number;
   checkMemoryLimitMb: number;
+  /** A --bin run: what program ran (stored in test.json; see targets/bin). */
+  program?: Record<string, unknown>;
 }
 
 export const RUN_DEFAULTS = {

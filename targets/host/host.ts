@@ -7,8 +7,12 @@
 // request, kept on disk for restarts), carries the program's messages to other nodes' hosts
 // as UDP datagrams (a datagram to a cut-off peer is simply lost: never queued, never late),
 // routes client requests arriving over TCP to the program and the program's replies back,
-// and counts messages by type. If the program exits, the host logs it and exits too, so the
-// container stops; starting it again is the runtime's job.
+// and counts messages by type. A message to a client this host does not hold is relayed to
+// the other hosts (the holder writes it to its client); a message to a Maelstrom service
+// (lin-kv, ...) goes over the control process's service link. If the program exits, the host
+// logs it and exits too, so the container stops; starting it again is the runtime's job. If
+// it cannot start at all (no interpreter, exit before init_ok) the host logs one line saying
+// why (startFailureLine), which awaitHostsReady reads to fail fast.
 import { spawn } from "node:child_process";
 import * as dgram from "node:dgram";
 import * as fs from "node:fs";
@@ -17,7 +21,9 @@ import * as path from "node:path";
 import { ERRORS } from "./errors.ts";
 import { onLines } from "./lines.ts";
 import { CLIENT_PORT, HOST_LOG, MAX_DATAGRAM_BYTES, PEER_PORT, STATE_DIR } from "./ports.ts";
+import { SERVICE_NAMES, isServiceName } from "./services/names.ts";
 import { HostStats } from "./stats.ts";
+import { HOST_START_MARK, earlyExitLine, spawnFailureLine } from "./start-failure.ts";
 import { isTopology, loadTopology, peerAddress, saveTopology } from "./topology.ts";
 import type { Topology } from "./topology.ts";
 
@@ -31,7 +37,12 @@ interface Message {
   src: string;
   dest: string;
   body: Body;
+  /** On a datagram between hosts only: this is a client-bound message relayed by that node's
+   *  host, to be written to the client by whichever host holds its connection. */
+  relay?: string;
 }
+/** How many of the program's last stderr lines are kept to explain a start failure. */
+const STDERR_TAIL_LINES = 40;
 
 export interface HostConfig {
   clientPort: number;
@@ -70,6 +81,12 @@ export class NodeHost {
   private udp = dgram.createSocket("udp4");
   private server = net.createServer((socket) => this.onClient(socket));
   private logFd: number | undefined;
+  /** The control process's service link (a client connection that sent services_attach). */
+  private serviceLink: { socket: net.Socket; services: Set<string> } | undefined;
+  /** The program's last stderr lines, quoted if it exits before init_ok. */
+  private stderrTail: string[] = [];
+  private exiting = false;
+  private stopped = false;
 
   constructor(readonly config: HostConfig) {
     fs.mkdirSync(path.dirname(config.logFile), { recursive: true });
@@ -92,7 +109,7 @@ export class NodeHost {
     await new Promise<void>((resolve) => this.udp.bind(this.config.peerPort, resolve));
     await new Promise<void>((resolve) => this.server.listen(this.config.clientPort, resolve));
     this.log(
-      `host: clients on tcp ${this.config.clientPort}, peers on udp ${this.config.peerPort}, program: ${this.config.program.join(" ")}`,
+      `${HOST_START_MARK}${this.config.clientPort}, peers on udp ${this.config.peerPort}, program: ${this.config.program.join(" ")}`,
     );
     const saved = loadTopology(this.topologyFile);
     if (saved) {
@@ -104,6 +121,10 @@ export class NodeHost {
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    // From here on the program's exit is ours, not news: exit() logs nothing more.
+    this.stopped = true;
+    this.exiting = true;
     this.program?.kill("SIGKILL");
     for (const s of this.clients.values()) s.destroy();
     this.udp.close();
@@ -124,19 +145,31 @@ export class NodeHost {
       env: { ...process.env, FAULTLINE_DATA_DIR: dataDir, FAULTLINE_NODE_ID: t.node_id },
     });
     this.program = child;
-    this.log(`host: started node program, pid ${child.pid}`);
+    if (child.pid !== undefined) this.log(`host: started node program, pid ${child.pid}`);
     child.stdin!.on("error", (err) => this.log(`host: program stdin: ${err.message}`));
     onLines(child.stdout!, (line) => this.fromProgram(line));
-    onLines(child.stderr!, (line) => this.log(`[${t.node_id}] ${line}`));
-    child.on("error", (err) => {
-      this.log(`host: cannot start the node program: ${err.message}; host exits`);
-      process.exitCode = 1;
-      void this.stop();
+    const stderrDone = new Promise<void>((resolve) => child.stderr!.once("close", resolve));
+    onLines(child.stderr!, (line) => {
+      this.log(`[${t.node_id}] ${line}`);
+      if (this.ready) return;
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+    });
+    child.on("error", (err: NodeJS.ErrnoException) => {
+      // Spawning failed (the program never ran): no such command, not executable.
+      this.exit(spawnFailureLine(cmd, err));
     });
     child.on("exit", (code, signal) => {
-      this.log(`host: node program exited (code ${code}, signal ${signal}); host exits`);
-      process.exitCode = 1;
-      void this.stop();
+      if (this.ready) {
+        this.exit(`host: node program exited (code ${code}, signal ${signal}); host exits`);
+        return;
+      }
+      // It ran but never answered init: quote what it said on stderr (read to its end first,
+      // briefly: a grandchild may hold stderr open).
+      const timeout = new Promise((r) => setTimeout(r, 300));
+      void Promise.race([stderrDone, timeout]).then(() => {
+        this.exit(earlyExitLine(code, signal, this.stderrTail));
+      });
     });
     const init = {
       src: "host",
@@ -149,6 +182,15 @@ export class NodeHost {
       },
     };
     this.toProgram(init);
+  }
+
+  /** Log why the host ends (once) and end it: the container stops. */
+  private exit(line: string): void {
+    if (this.exiting) return;
+    this.exiting = true;
+    this.log(line);
+    process.exitCode = 1;
+    void this.stop();
   }
 
   private toProgram(msg: Message): void {
@@ -174,13 +216,74 @@ export class NodeHost {
     }
     if (msg.dest === t.node_id) return this.toProgram(msg);
     if (msg.dest in t.nodes) return this.toPeer(msg, t.nodes[msg.dest]);
+    if (isServiceName(msg.dest)) return this.toService(msg);
     const socket = this.clients.get(msg.dest);
-    if (!socket || socket.destroyed) {
+    if (socket) {
+      if (socket.destroyed) return this.stats.dropped.add(msg.body.type);
+      this.stats.clientOut.add(msg.body.type);
+      socket.write(JSON.stringify(msg) + "\n");
+      return;
+    }
+    this.relay(msg);
+  }
+
+  // ---- clients of other nodes: relayed, once, to every other host ----------------------
+
+  /** A message for a client this host does not hold: one datagram to each other host; the
+   *  one holding the client writes it, the others drop it, nobody relays it again. */
+  private relay(msg: Message): void {
+    const t = this.topology!;
+    const data = Buffer.from(JSON.stringify({ ...msg, relay: t.node_id }));
+    const peers = Object.keys(t.nodes).filter((n) => n !== t.node_id);
+    if (data.length > MAX_DATAGRAM_BYTES || peers.length === 0) {
       this.stats.dropped.add(msg.body.type);
       return;
     }
+    this.stats.relayed.add(msg.body.type);
+    for (const peer of peers) {
+      const { host, port } = peerAddress(t.nodes[peer]);
+      this.udp.send(data, port, host, () => {});
+    }
+  }
+
+  private onRelayed(msg: Message): void {
+    const socket = this.clients.get(msg.dest);
+    if (!socket || socket.destroyed) return; // another host holds it (or nobody does)
+    this.stats.relayDelivered.add(msg.body.type);
     this.stats.clientOut.add(msg.body.type);
-    socket.write(JSON.stringify(msg) + "\n");
+    const { relay: _, ...out } = msg;
+    socket.write(JSON.stringify(out) + "\n");
+  }
+
+  // ---- Maelstrom services (lin-kv, seq-kv, lww-kv) over the control process's link -------
+
+  private toService(msg: Message): void {
+    const link = this.serviceLink;
+    if (link && !link.socket.destroyed && link.services.has(msg.dest)) {
+      this.stats.serviceOut.add(msg.body.type);
+      link.socket.write(JSON.stringify(msg) + "\n");
+      return;
+    }
+    // No link (the control process has not attached yet, or is gone): answer at once with a
+    // definite "temporarily unavailable" so the program does not wait for nothing.
+    this.stats.dropped.add(msg.body.type);
+    if (msg.body.msg_id === undefined) return;
+    this.toProgram({
+      src: msg.dest,
+      dest: msg.src,
+      body: {
+        type: "error",
+        in_reply_to: msg.body.msg_id,
+        code: ERRORS.temporarilyUnavailable.code,
+        text: `service ${msg.dest} is not attached to this node's host`,
+      },
+    });
+  }
+
+  private fromService(msg: Message): void {
+    if (!this.ready) return this.stats.dropped.add(msg.body.type);
+    this.stats.serviceIn.add(msg.body.type);
+    this.toProgram(msg);
   }
 
   // ---- peers: one message per UDP datagram -------------------------------------------
@@ -209,6 +312,8 @@ export class NodeHost {
     } catch {
       return;
     }
+    if (typeof msg !== "object" || msg === null || typeof msg.body?.type !== "string") return;
+    if (typeof msg.relay === "string") return this.onRelayed(msg);
     if (!this.topology || msg.dest !== this.topology.node_id || !this.ready) {
       this.stats.dropped.add(String(msg.body?.type));
       return;
@@ -224,6 +329,10 @@ export class NodeHost {
     socket.on("error", () => socket.destroy());
     socket.on("close", () => {
       for (const [id, s] of this.clients) if (s === socket) this.clients.delete(id);
+      if (this.serviceLink?.socket === socket) {
+        this.serviceLink = undefined;
+        this.log("host: service link detached");
+      }
     });
     onLines(socket, (line) => {
       let msg: Message;
@@ -244,6 +353,9 @@ export class NodeHost {
         );
         return;
       }
+      if (this.serviceLink?.socket === socket && isServiceName(msg.src)) {
+        return this.fromService(msg);
+      }
       this.clients.set(msg.src, socket);
       this.onClientMessage(msg, socket);
     });
@@ -256,7 +368,7 @@ export class NodeHost {
       socket.write(JSON.stringify(out) + "\n");
     };
     switch (msg.body.type) {
-      case "topology":
+      case "host_topology":
         return reply(this.onTopologyRequest(msg.body));
       case "host_status":
         return reply({
@@ -267,6 +379,8 @@ export class NodeHost {
         });
       case "host_stats":
         return reply({ type: "host_stats_ok", ...this.stats.toBody() });
+      case "services_attach":
+        return reply(this.onServicesAttach(msg.body, socket));
     }
     if (!this.ready) {
       return reply({
@@ -277,6 +391,22 @@ export class NodeHost {
     }
     this.stats.clientIn.add(msg.body.type);
     this.toProgram(msg);
+  }
+
+  private onServicesAttach(body: Body, socket: net.Socket): Body {
+    const asked = body.services;
+    if (!Array.isArray(asked) || !asked.every(isServiceName)) {
+      return {
+        type: "error",
+        code: ERRORS.malformedRequest.code,
+        text: `services_attach needs services, a list of ${SERVICE_NAMES.join(", ")}`,
+      };
+    }
+    const old = this.serviceLink;
+    this.serviceLink = { socket, services: new Set(asked) };
+    if (old && old.socket !== socket) old.socket.destroy();
+    this.log(`host: service link attached (${asked.join(", ")})`);
+    return { type: "services_attach_ok" };
   }
 
   private onTopologyRequest(body: Body): Body {
@@ -296,12 +426,12 @@ export class NodeHost {
           text: `this host already runs ${this.topology.node_id} with another topology`,
         };
       }
-      return { type: "topology_ok", ready: this.ready };
+      return { type: "host_topology_ok", ready: this.ready };
     }
     saveTopology(this.topologyFile, t);
     this.log(`host: topology received, this is ${t.node_id}`);
     this.useTopology(t);
-    return { type: "topology_ok", ready: this.ready };
+    return { type: "host_topology_ok", ready: this.ready };
   }
 }
 

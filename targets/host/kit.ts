@@ -1,5 +1,6 @@
 // What every node-protocol target shares: the cluster spec that runs a program under the
-// node host, readiness (sending each host its topology), clients, host statistics.
+// node host, readiness (sending each host its topology), clients, host statistics, and
+// Maelstrom's built-in services (lin-kv, seq-kv, lww-kv) run from the control process.
 import { fileURLToPath } from "node:url";
 import type { Cluster, ClusterSpec, NodeFile, NodeInfo } from "../../core/runtime.ts";
 import { UserError, EXIT } from "../../core/errors.ts";
@@ -8,7 +9,12 @@ import { bundle } from "./bundle.ts";
 import { HostClient } from "./client.ts";
 import { requestOnce } from "./connection.ts";
 import type { Body } from "./connection.ts";
-import { HOST_LOG, PROGRAM_DIR } from "./ports.ts";
+import { CLIENT_PORT, HOST_LOG, PROGRAM_DIR } from "./ports.ts";
+import { startServiceLinks } from "./services/link.ts";
+import type { HostServices } from "./services/link.ts";
+import { startFailureIn } from "./start-failure.ts";
+
+export type { HostServices };
 
 export const HOST_LOG_PATHS = [HOST_LOG];
 
@@ -26,11 +32,17 @@ export async function hostClusterSpec(
   return { files: [host, ...files], command: ["node", host.path, "--", ...command] };
 }
 
-/** Tell every host the topology (idempotent) and wait until each node program is ready. */
+/** How often, at most, readiness reads the log of a node that refuses connections. */
+const LOG_CHECK_MS = 500;
+
+/** Tell every host the topology (idempotent) and wait until each node program is ready.
+ *  A node whose program cannot start (its host logged why, then exited) fails the wait at
+ *  once with that reason; a node that only refuses for a while (restarting) is waited for. */
 export async function awaitHostsReady(cluster: Cluster, timeoutMs: number): Promise<void> {
   const nodes = Object.fromEntries(cluster.nodes.map((n) => [n.name, n.ip]));
   const deadline = Date.now() + timeoutMs;
   const waiting = new Set(cluster.nodes.map((n) => n.name));
+  const logCheckedAt = new Map<string, number>();
   let last = "";
   while (waiting.size > 0) {
     await Promise.all(
@@ -38,13 +50,17 @@ export async function awaitHostsReady(cluster: Cluster, timeoutMs: number): Prom
         const reply = await requestOnce(
           cluster.node(name).ip,
           name,
-          { type: "topology", node_id: name, nodes },
+          { type: "host_topology", node_id: name, nodes },
           1000,
         );
-        if (typeof reply !== "string" && reply.type === "topology_ok" && reply.ready) {
+        if (typeof reply !== "string" && reply.type === "host_topology_ok" && reply.ready) {
           waiting.delete(name);
-        } else {
-          last = typeof reply === "string" ? reply : JSON.stringify(reply);
+          return;
+        }
+        last = typeof reply === "string" ? reply : JSON.stringify(reply);
+        if (reply === "refused" && Date.now() - (logCheckedAt.get(name) ?? 0) >= LOG_CHECK_MS) {
+          logCheckedAt.set(name, Date.now());
+          await failIfCannotStart(cluster, name);
         }
       }),
     );
@@ -57,6 +73,32 @@ export async function awaitHostsReady(cluster: Cluster, timeoutMs: number): Prom
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Throws if the node's host logged, in its latest start, that its program cannot start. */
+async function failIfCannotStart(cluster: Cluster, name: string): Promise<void> {
+  let log: string;
+  try {
+    log = await cluster.logs(name);
+  } catch {
+    return; // no log to read (yet): keep waiting
+  }
+  const reason = startFailureIn(log);
+  if (reason !== undefined) {
+    throw new UserError(
+      `${name}'s program could not start: ${reason} (see its log in the run's logs/)`,
+      EXIT.environment,
+    );
+  }
+}
+
+/** Maelstrom's built-in services for every node of the cluster: one store per service in
+ *  this process (surviving node restarts), one service link per node host, re-attached after
+ *  a node restarts. Targets set it as their `background`. */
+export async function startHostServices(cluster: Cluster): Promise<HostServices> {
+  return startServiceLinks(
+    cluster.nodes.map((n) => ({ node: n.name, host: n.ip, port: CLIENT_PORT })),
+  );
 }
 
 export async function openHostClient(

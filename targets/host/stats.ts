@@ -15,11 +15,18 @@ export class HostStats {
   readonly sent = new Counters();
   /** Messages this node received from other nodes. */
   readonly received = new Counters();
-  /** Messages dropped by the host (too large, unknown destination, client gone). */
+  /** Messages dropped by the host (too large, client gone, no service link). */
   readonly dropped = new Counters();
   /** Requests from clients, and replies to them. */
   readonly clientIn = new Counters();
   readonly clientOut = new Counters();
+  /** Messages to clients this host does not hold, relayed (once each) to the other hosts. */
+  readonly relayed = new Counters();
+  /** Messages relayed by another host that this host wrote to its own client. */
+  readonly relayDelivered = new Counters();
+  /** Requests the program sent to a service (lin-kv, ...), and the services' replies. */
+  readonly serviceOut = new Counters();
+  readonly serviceIn = new Counters();
 
   toBody(): Record<string, Record<string, number>> {
     return {
@@ -28,6 +35,10 @@ export class HostStats {
       dropped: this.dropped.snapshot(),
       client_in: this.clientIn.snapshot(),
       client_out: this.clientOut.snapshot(),
+      relayed: this.relayed.snapshot(),
+      relay_delivered: this.relayDelivered.snapshot(),
+      service_out: this.serviceOut.snapshot(),
+      service_in: this.serviceIn.snapshot(),
     };
   }
 }

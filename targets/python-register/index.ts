@@ -3,7 +3,13 @@
 // harness's own overhead.
 import { readFileSync } from "node:fs";
 import { UserError } from "../../core/errors.ts";
-import { HOST_LOG_PATHS, awaitHostsReady, hostClusterSpec, openHostClient } from "../host/kit.ts";
+import {
+  HOST_LOG_PATHS,
+  awaitHostsReady,
+  hostClusterSpec,
+  openHostClient,
+  startHostServices,
+} from "../host/kit.ts";
 import { PROGRAM_DIR } from "../host/ports.ts";
 import type { Target } from "../types.ts";
 
@@ -26,6 +32,7 @@ export const pythonRegister: Target = {
   },
   awaitReady: awaitHostsReady,
   client: openHostClient,
+  background: startHostServices,
   async leader(cluster) {
     return cluster.nodes[0]?.name;
   },

@@ -8,6 +8,7 @@ import {
   bundledProgram,
   hostClusterSpec,
   openHostClient,
+  startHostServices,
 } from "../host/kit.ts";
 import type { Target, TargetOptions } from "../types.ts";
 import { VARIANTS } from "./variants.ts";
@@ -30,6 +31,7 @@ export const raft: Target = {
   },
   awaitReady: awaitHostsReady,
   client: openHostClient,
+  background: startHostServices,
   leader: raftLeader,
   logPaths: HOST_LOG_PATHS,
 };

@@ -50,12 +50,18 @@ export class LocalHosts {
   }
 
   async start(name: string): Promise<void> {
+    await this.launch(name);
+    await this.awaitReady(name);
+  }
+
+  /** Start a host process without waiting for its program (to watch it fail, say). */
+  async launch(name: string): Promise<ChildProcess> {
     const h = this.host(name);
     const hostJs = await this.bundleTo(
       new URL("../../targets/host/main.ts", import.meta.url),
       "host",
     );
-    h.proc = spawn(
+    const proc = spawn(
       "node",
       [
         hostJs,
@@ -72,7 +78,22 @@ export class LocalHosts {
       ],
       { stdio: ["ignore", "ignore", "ignore"] },
     );
-    await this.awaitReady(name);
+    h.proc = proc;
+    return proc;
+  }
+
+  /** Resolves with the host's exit code when its process ends. */
+  exited(name: string): Promise<number | null> {
+    const proc = this.host(name).proc!;
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      return Promise.resolve(proc.exitCode);
+    }
+    return new Promise((resolve) => proc.once("exit", (code) => resolve(code)));
+  }
+
+  /** The endpoints the control process's service links connect to. */
+  get serviceEndpoints(): { node: string; host: string; port: number }[] {
+    return this.hosts.map((h) => ({ node: h.name, host: "127.0.0.1", port: h.clientPort }));
   }
 
   /** Send the topology until the host says its program is ready. */
@@ -83,7 +104,7 @@ export class LocalHosts {
       const r = await requestOnce(
         "127.0.0.1",
         name,
-        { type: "topology", node_id: name, nodes: this.topologyNodes },
+        { type: "host_topology", node_id: name, nodes: this.topologyNodes },
         500,
         h.clientPort,
       );
