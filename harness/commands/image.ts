@@ -4,6 +4,7 @@ import type { CommandModule } from "yargs";
 import { EXIT, UserError } from "../../core/errors.ts";
 import { assertDocker, imageExists, nodeImageTag } from "../runtime/index.ts";
 import { BUILD_SCRIPT } from "../runtime/image.ts";
+import { listExtraImages } from "../runtime/extra-image.ts";
 
 const status: CommandModule = {
   command: "status",
@@ -13,6 +14,11 @@ const status: CommandModule = {
     const tag = nodeImageTag();
     const present = await imageExists(tag);
     console.log(`${tag}  ${present ? "present" : "missing (run `faultline image build`)"}`);
+    // Node images with extra packages (--image-packages), built on demand and kept.
+    for (const extra of await listExtraImages()) {
+      const base = extra.current ? "" : "  (built from an older node image; unused)";
+      console.log(`${extra.tag}  + ${extra.packages.join(", ")}${base}`);
+    }
     if (!present) process.exitCode = EXIT.environment;
   },
 };
