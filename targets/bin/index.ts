@@ -47,6 +47,8 @@ export interface BinOptions {
   imagePackages?: string[];
   /** Default cluster size (3 when not given). */
   nodes?: number;
+  /** Progress lines while an image with extra packages is built (the first time only). */
+  log?: (line: string) => void;
 }
 
 /** The program's hash: sha256 (hex) over the sorted relative paths and contents of what
@@ -109,7 +111,7 @@ export async function binTarget(opts: BinOptions): Promise<Target & { program: P
       // from a script started by its #! line (scripts run by extension get python3 -u too).
       const env = { PYTHONUNBUFFERED: "1" };
       if (packages.length === 0) return { ...spec, env };
-      return { ...spec, env, image: await ensureImageWithPackages(packages) };
+      return { ...spec, env, image: await ensureImageWithPackages(packages, { log: opts.log }) };
     },
     awaitReady: awaitHostsReady,
     client: openHostClient,
