@@ -7,6 +7,11 @@ import type { Checker, CheckerSpec } from "./checker.ts";
 import { compose } from "./compose.ts";
 import { linearizableChecker } from "./linearizable/checker.ts";
 import { progressChecker } from "./progress/index.ts";
+import { echoChecker } from "./echo/index.ts";
+import { uniqueIdsChecker } from "./unique-ids/index.ts";
+import { broadcastChecker } from "./broadcast/index.ts";
+import { setConvergenceChecker } from "./set-convergence/index.ts";
+import { counterChecker } from "./counter/index.ts";
 
 export type { Checker, CheckerSpec, CheckBudget, CheckerOptions } from "./checker.ts";
 export type { CheckResult, Verdict } from "./types.ts";
@@ -19,7 +24,16 @@ export function registerChecker(checker: Checker): void {
   CHECKERS[checker.name] = checker;
 }
 
-for (const checker of [linearizableChecker, progressChecker]) registerChecker(checker);
+for (const checker of [
+  linearizableChecker,
+  progressChecker,
+  echoChecker,
+  uniqueIdsChecker,
+  broadcastChecker,
+  setConvergenceChecker,
+  counterChecker,
+])
+  registerChecker(checker);
 
 export function getChecker(name: string): Checker {
   const checker = CHECKERS[name];

@@ -1,7 +1,12 @@
 // Every workload by name (docs/running.md lists them with their checkers). To add one: a file
 // beside this one exporting a Workload factory, and one entry below.
 import { UserError } from "../../core/errors.ts";
+import { broadcastWorkload } from "./broadcast.ts";
+import { counterWorkload } from "./counter.ts";
+import { echoWorkload } from "./echo.ts";
+import { gSetWorkload } from "./g-set.ts";
 import { linKvWorkload } from "./lin-kv.ts";
+import { uniqueIdsWorkload } from "./unique-ids.ts";
 import type { Workload, WorkloadContext, WorkloadEntry } from "./types.ts";
 
 export type { Workload, WorkloadContext, WorkloadEntry } from "./types.ts";
@@ -11,6 +16,40 @@ export const workloads: Record<string, WorkloadEntry> = {
     description: "read/write/cas of unique values on 3 keys; linearizable per key",
     operations: ["read", "write", "cas"],
     create: () => linKvWorkload(),
+  },
+  echo: {
+    description: "echo random strings; every ok echo returns exactly what was sent",
+    operations: ["echo"],
+    create: () => echoWorkload(),
+  },
+  "unique-ids": {
+    description: "generate ids on any node; every ok id is distinct",
+    operations: ["generate"],
+    create: () => uniqueIdsWorkload(),
+  },
+  broadcast: {
+    description:
+      "topology, then broadcasts of unique integers and reads; reliable broadcast (validity, agreement, integrity) and stable latency",
+    operations: ["topology", "broadcast", "read"],
+    create: (ctx) => broadcastWorkload(ctx),
+  },
+  "g-set": {
+    description:
+      "add unique integers to a grow-only set and read it; final reads agree, no ok add lost",
+    operations: ["add", "read"],
+    create: (ctx) => gSetWorkload(ctx),
+  },
+  "g-counter": {
+    description:
+      "add positive deltas and read; final reads equal and within the sums the adds allow",
+    operations: ["add", "read"],
+    create: (ctx) => counterWorkload("g-counter", ctx),
+  },
+  "pn-counter": {
+    description:
+      "add deltas of either sign and read; final reads equal and within the sums the adds allow",
+    operations: ["add", "read"],
+    create: (ctx) => counterWorkload("pn-counter", ctx),
   },
 };
 
