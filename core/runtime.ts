@@ -35,6 +35,9 @@ export interface ClusterSpec {
   id?: string;
   /** Image to run; defaults to the node base image built by `make setup`. */
   image?: string;
+  /** Debian packages the nodes need beyond the node image (a --bin program's interpreter):
+   *  the runtime runs the node image plus these, built once and cached. Ignored with `image`. */
+  imagePackages?: string[];
   /** The command the node container runs as its main process. */
   command?: string[];
   /** Environment of the node's main process. */

@@ -23,7 +23,7 @@ export interface Analysis {
 export async function analyze(
   history: Op[],
   specs: CheckerSpec[],
-  budget: CheckBudget,
+  budget: CheckBudget = {},
 ): Promise<Analysis> {
   const checker = composeSpecs(specs);
   const composed = (await checker.check(history, budget)) as ComposedResult;

@@ -7,6 +7,7 @@ import { RuleAgent } from "./agent.ts";
 import { FAKETIME_FILE, faketimeSpec } from "./clock.ts";
 import { assertDocker, demuxBuffer, docker, execIn, statusOf } from "./docker.ts";
 import { assertImage, nodeImageTag } from "./image.ts";
+import { ensureImageWithPackages } from "./extra-image.ts";
 import { CLUSTER_LABEL, checkClusterId, containerName, networkName, nodeNames } from "./names.ts";
 import { createNetwork, removeNetwork, type ClusterNetwork } from "./network.ts";
 import { startPod, toTarEntry, type Pod } from "./pods.ts";
@@ -205,7 +206,13 @@ export async function createCluster(spec: ClusterSpec): Promise<Cluster> {
     );
   }
   await assertDocker();
-  const image = spec.image ?? nodeImageTag();
+  const image =
+    spec.image ??
+    (spec.imagePackages?.length
+      ? await ensureImageWithPackages(spec.imagePackages, {
+          log: (line) => process.stderr.write(`faultline: ${line}\n`),
+        })
+      : nodeImageTag());
   await assertImage(image);
   if ((await clusterContainers(id)).length > 0) {
     throw new UserError(

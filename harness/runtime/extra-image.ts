@@ -8,9 +8,12 @@
 // removed by the next build (by its name prefix).
 import { createHash } from "node:crypto";
 import { EXIT, UserError } from "../../core/errors.ts";
+import { normalizePackages } from "../../core/packages.ts";
 import { assertDocker, demuxBuffer, docker, withTimeout } from "./docker.ts";
 import { assertImage, imageExists, nodeImageTag } from "./image.ts";
 import { LABEL } from "./names.ts";
+
+export { normalizePackages };
 
 export const EXTRA_REPO = "faultline-node-extra";
 /** Label on an extra image: its packages, comma-separated (for `faultline image status`). */
@@ -21,23 +24,6 @@ export const BASE_LABEL = "faultline.base-image";
 export const BUILDER_PREFIX = "faultline-image-extra-";
 /** How long apt may take before the build is given up. */
 export const BUILD_TIMEOUT_MS = 10 * 60_000;
-
-/** Debian policy 5.6.7: lower-case letters, digits, + - and ., at least two characters,
- *  starting with a letter or digit. */
-const DEBIAN_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
-
-/** The sorted, de-duplicated package list; a UserError (exit 4) for a name Debian forbids. */
-export function normalizePackages(packages: string[]): string[] {
-  const names = [...new Set(packages.map((p) => p.trim()).filter((p) => p !== ""))].sort();
-  const bad = names.filter((p) => !DEBIAN_NAME.test(p));
-  if (bad.length > 0) {
-    throw new UserError(
-      `--image-packages: ${bad.map((b) => JSON.stringify(b)).join(", ")} ${bad.length === 1 ? "is not a Debian package name" : "are not Debian package names"} (lower-case letters, digits, "+", "-" and ".", e.g. ruby,golang).`,
-      EXIT.badInput,
-    );
-  }
-  return names;
-}
 
 /** The tag for the node image `base` plus these (normalized) packages. */
 export function extraImageTag(base: string, packages: string[]): string {

@@ -4,7 +4,7 @@
 // docs/node-protocol.md ("Run your own program in one command").
 import { UserError } from "../../core/errors.ts";
 import type { ClusterSpec } from "../../core/runtime.ts";
-import { ensureImageWithPackages, normalizePackages } from "../../harness/runtime/extra-image.ts";
+import { normalizePackages } from "../../core/packages.ts";
 import {
   HOST_LOG_PATHS,
   awaitHostsReady,
@@ -47,8 +47,6 @@ export interface BinOptions {
   imagePackages?: string[];
   /** Default cluster size (3 when not given). */
   nodes?: number;
-  /** Progress lines while an image with extra packages is built (the first time only). */
-  log?: (line: string) => void;
 }
 
 /** The program's hash: sha256 (hex) over the sorted relative paths and contents of what
@@ -111,7 +109,8 @@ export async function binTarget(opts: BinOptions): Promise<Target & { program: P
       // from a script started by its #! line (scripts run by extension get python3 -u too).
       const env = { PYTHONUNBUFFERED: "1" };
       if (packages.length === 0) return { ...spec, env };
-      return { ...spec, env, image: await ensureImageWithPackages(packages, { log: opts.log }) };
+      // The runtime builds (once, cached) and runs the node image plus these packages.
+      return { ...spec, env, imagePackages: packages };
     },
     awaitReady: awaitHostsReady,
     client: openHostClient,

@@ -17,7 +17,7 @@ export const pythonRegister: Target = {
   name: "python-register",
   description: "single-node in-memory key-value register written in Python (read/write/cas, echo)",
   defaultNodes: 1,
-  workloads: ["register"],
+  workloads: ["lin-kv", "echo"],
   variants: {},
   async clusterSpec(opts) {
     if (opts.nodes !== 1) {

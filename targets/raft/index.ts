@@ -17,7 +17,7 @@ export const raft: Target = {
   name: "raft",
   description: "Raft replicated key-value store (lin-kv read/write/cas), reads through the log",
   defaultNodes: 5,
-  workloads: ["register"],
+  workloads: ["lin-kv"],
   variants: { ...VARIANTS },
   async clusterSpec(opts: TargetOptions) {
     if (opts.variant !== undefined && opts.variant !== "correct" && !(opts.variant in VARIANTS)) {

@@ -2,6 +2,7 @@
 // image from `make setup`; fails saying so otherwise): elections, reads and writes through
 // any node, leader kill, restart from disk, drops across a partition, the Python node.
 import { after, before, describe, test } from "node:test";
+import { kvAndEcho } from "./codec.ts";
 import assert from "node:assert/strict";
 import { createCluster } from "../../harness/runtime/index.ts";
 import type { Cluster } from "../../core/runtime.ts";
@@ -55,7 +56,8 @@ describe("Raft on a real 5-node cluster", () => {
   const clients = new Map<string, Client>();
   const acked = new Map<string, unknown>();
   const client = async (node: string) => {
-    if (!clients.has(node)) clients.set(node, await raft.client(cluster, cluster.node(node)));
+    if (!clients.has(node))
+      clients.set(node, await raft.client(cluster, cluster.node(node), kvAndEcho));
     return clients.get(node)!;
   };
 
@@ -171,11 +173,8 @@ describe("node host in containers", () => {
 
   test("the Python node answers clients under the host", async () => {
     const py = getTarget("python-register");
-    const c = await py.client(python, python.nodes[0]);
-    assert.deepEqual(await c.invoke({ f: "write", key: "a", value: 1 }, 2000), {
-      type: "ok",
-      value: 1,
-    });
+    const c = await py.client(python, python.nodes[0]!, kvAndEcho);
+    assert.deepEqual(await c.invoke({ f: "write", key: "a", value: 1 }, 2000), { type: "ok" });
     assert.deepEqual(await c.invoke({ f: "read", key: "a" }, 2000), { type: "ok", value: 1 });
     assert.deepEqual(await c.invoke({ f: "echo", value: "x" }, 2000), { type: "ok", value: "x" });
     await c.close();

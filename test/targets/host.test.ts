@@ -1,6 +1,7 @@
 // The node host as local processes on 127.0.0.1 (no Docker): Raft through hosts, the Python
 // node under a host, drops rather than late delivery to an unreachable peer, counters, logs.
 import { after, test } from "node:test";
+import { kvAndEcho } from "./codec.ts";
 import assert from "node:assert/strict";
 import { HostClient } from "../../targets/host/client.ts";
 import { requestOnce } from "../../targets/host/connection.ts";
@@ -19,7 +20,7 @@ test("three Raft nodes under local hosts elect a leader and serve any node", asy
   );
   hosts.program.push("node", raftJs);
   await Promise.all(["n1", "n2", "n3"].map((n) => hosts.start(n)));
-  const client = (n: string) => new HostClient("127.0.0.1", n, hosts.host(n).clientPort);
+  const client = (n: string) => new HostClient("127.0.0.1", n, kvAndEcho, hosts.host(n).clientPort);
   const c1 = client("n1");
   const c2 = client("n2");
   const c3 = client("n3");
@@ -29,15 +30,15 @@ test("three Raft nodes under local hosts elect a leader and serve any node", asy
     await sleep(100);
     w = await c1.invoke({ f: "write", key: "k", value: 1 }, 1000);
   }
-  assert.deepEqual(w, { type: "ok", value: 1 });
+  assert.deepEqual(w, { type: "ok" });
   assert.deepEqual(await c2.invoke({ f: "read", key: "k" }, 1000), { type: "ok", value: 1 });
   assert.equal((await c3.invoke({ f: "cas", key: "k", value: [1, 2] }, 1000)).type, "ok");
   const bad = await c3.invoke({ f: "cas", key: "k", value: [1, 3] }, 1000);
   assert.equal(bad.type, "fail");
   assert.equal((bad.error as { code: number }).code, 22);
+  // Key does not exist (20): lin-kv records it as an ok read of nothing.
   const missing = await c1.invoke({ f: "read", key: "nope" }, 1000);
-  assert.equal(missing.type, "fail");
-  assert.equal((missing.error as { code: number }).code, 20);
+  assert.deepEqual(missing, { type: "ok", value: null });
 
   const roles = await Promise.all(
     ["n1", "n2", "n3"].map((n) =>
@@ -79,7 +80,7 @@ test("a message to an unreachable peer is dropped, never delivered late", async 
   const after = await ask("n2", { type: "count" });
   assert.equal(typeof after !== "string" && after.pings, 20);
   // A request the node never answers completes as info (timeout), not fail.
-  const c = new HostClient("127.0.0.1", "n2", hosts.host("n2").clientPort);
+  const c = new HostClient("127.0.0.1", "n2", kvAndEcho, hosts.host("n2").clientPort);
   assert.deepEqual(await c.invoke({ f: "read", key: "k" }, 300), {
     type: "info",
     error: "timeout",
@@ -93,9 +94,10 @@ test("the Python register node answers clients under the host, and its exit is l
   const py = new URL("../../targets/python-register/register.py", import.meta.url).pathname;
   hosts.program.push("python3", "-u", py);
   await hosts.start("n1");
-  const c = new HostClient("127.0.0.1", "n1", 17300);
+  const c = new HostClient("127.0.0.1", "n1", kvAndEcho, 17300);
   assert.deepEqual(await c.invoke({ f: "echo", value: "hi" }, 1000), { type: "ok", value: "hi" });
-  assert.equal((await c.invoke({ f: "read", key: "a" }, 1000)).type, "fail");
+  // Key does not exist (code 20): lin-kv records that as an ok read of nothing.
+  assert.deepEqual(await c.invoke({ f: "read", key: "a" }, 1000), { type: "ok", value: null });
   assert.equal((await c.invoke({ f: "write", key: "a", value: 5 }, 1000)).type, "ok");
   assert.deepEqual(await c.invoke({ f: "read", key: "a" }, 1000), { type: "ok", value: 5 });
   assert.equal((await c.invoke({ f: "cas", key: "a", value: [5, 6] }, 1000)).type, "ok");
@@ -116,7 +118,7 @@ test("a client request that times out or loses its connection is info", async ()
   const py = new URL("../../targets/python-register/register.py", import.meta.url).pathname;
   hosts.program.push("python3", "-u", py);
   await hosts.start("n1");
-  const c = new HostClient("127.0.0.1", "n1", 17400);
+  const c = new HostClient("127.0.0.1", "n1", kvAndEcho, 17400);
   assert.equal((await c.invoke({ f: "write", key: "a", value: 1 }, 1000)).type, "ok");
   hosts.kill("n1");
   await sleep(200);
