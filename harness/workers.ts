@@ -43,6 +43,7 @@ interface Worker {
 
 export class WorkerPool {
   private readonly workers: Worker[];
+  private final = false;
   private nextProcess: number;
 
   constructor(private readonly opts: WorkerPoolOptions) {
@@ -57,7 +58,10 @@ export class WorkerPool {
 
   /** Run every worker until `gen` has no more ops or `signal` aborts; ops in flight finish
    *  (each within its timeout) before this resolves. */
-  async run(gen: Gen, signal: AbortSignal, pacer?: Pacer): Promise<void> {
+  /** `final`: the ops are the final phase's (after every fault healed); each is recorded
+   *  with `final: true`, so checkers of convergence know which reads to judge. */
+  async run(gen: Gen, signal: AbortSignal, pacer?: Pacer, final = false): Promise<void> {
+    this.final = final;
     await Promise.all(this.workers.map((w) => this.loop(w, gen, signal, pacer)));
   }
 
@@ -97,6 +101,7 @@ export class WorkerPool {
       node: node.name,
     };
     if (spec.key !== undefined) invoke.key = spec.key;
+    if (this.final) invoke.final = true;
     recorder.append(invoke);
     const completion = await this.call(worker, node, spec);
     worker.settle = undefined; // nothing in flight for the watchdog to settle
@@ -110,6 +115,7 @@ export class WorkerPool {
       node: invoke.node,
     };
     if (spec.key !== undefined) complete.key = spec.key;
+    if (this.final) complete.final = true;
     if (completion.error !== undefined) complete.error = completion.error;
     const done = recorder.append(complete);
     this.opts.onComplete?.(done);

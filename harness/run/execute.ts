@@ -114,7 +114,7 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
         interrupted,
       );
       phase = "final";
-      if (!interrupted.aborted) await pool.run(plan.final, interrupted);
+      if (!interrupted.aborted) await pool.run(plan.final, interrupted, undefined, true);
     }
   } catch (err) {
     if (!(err instanceof Interrupted)) error = err;

@@ -113,3 +113,44 @@ test("an abort stops the workers from taking new ops", async () => {
   assert.equal(invokes, rec.ops.length - invokes, "every invocation completed");
   assert.ok(invokes > 3 && invokes < 200);
 });
+
+test("an op that names a node goes to that node; final-phase ops are marked final", async () => {
+  const rec = memoryRecorder();
+  const opened: string[] = [];
+  const pool = new WorkerPool({
+    concurrency: 2,
+    nodes,
+    openClient: async (node) => {
+      opened.push(node.name);
+      return {
+        invoke: async () => ({ type: "ok", value: node.name }),
+        close: async () => {},
+      };
+    },
+    recorder: rec,
+    clock: new RunClock(),
+    rng: Rng.seeded(1),
+    timeoutMs: 100,
+  });
+  await pool.run(
+    limit(
+      4,
+      from(() => ({ f: "read" })),
+    ),
+    new AbortController().signal,
+  );
+  assert.ok(
+    rec.ops.every((o) => o.final === undefined),
+    "main-phase ops are not final",
+  );
+  const before = rec.ops.length;
+  const reads = ["n3", "n1", "n2"].map((node) => ({ f: "read", node }));
+  let i = 0;
+  await pool.run({ next: () => reads[i++] }, new AbortController().signal, undefined, true);
+  const final = rec.ops.slice(before);
+  assert.equal(final.length, 6);
+  assert.ok(final.every((o) => o.final === true));
+  for (const op of final.filter((o) => o.type === "ok"))
+    assert.equal(op.value, op.node, "answered by the node the op named");
+  assert.ok(opened.includes("n3"), "a client was opened to n3 although no worker lives there");
+});
