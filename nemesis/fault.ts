@@ -26,6 +26,8 @@ export interface FaultContext {
   cluster: Cluster;
   /** The node that leads now, when the target can tell. */
   leader(): Promise<string | undefined>;
+  /** Whether the target can tell who leads at all (if not, leader() is always undefined). */
+  tellsLeader: boolean;
   /** Healing everything at the end of a run or on interruption: no time for staged heals. */
   healingAll: boolean;
 }

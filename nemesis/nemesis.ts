@@ -58,6 +58,7 @@ export class Nemesis {
     return {
       cluster: this.cluster,
       leader: async () => this.target.leader?.(this.cluster).catch(() => undefined),
+      tellsLeader: this.target.leader !== undefined,
       healingAll: this.healingAll,
     };
   }

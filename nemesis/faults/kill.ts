@@ -3,24 +3,32 @@
 // killed nodes restarted first) leaves restarted nodes beside followers that hold the newest
 // term: where lost term/vote state shows.
 import { sleep } from "../../core/clock.ts";
-import type { Fault } from "../fault.ts";
+import type { Fault, FaultContext } from "../fault.ts";
 import { onEach, pickNodes, type Who } from "../who.ts";
 
 export interface PlannedKill {
   kind: "kill";
   who: Who;
   nodes: string[];
-  /** Nodes frozen while the killed ones are down, and resumed this long after they restart,
-   *  so the restarted nodes come back first (a staggered recovery). */
-  freeze?: { nodes: string[]; resumeAfterMs: number };
+  /** Nodes frozen while the killed ones are down, and resumed this long after the restarted
+   *  nodes have a leader (or after they restart, when the target cannot tell who leads), so
+   *  the restarted nodes come back first and commit entries on their own (a staggered
+   *  recovery). */
+  freeze?: { nodes: string[]; resumeAfterMs: number; restartEstimateMs: number };
 }
 
 // The staggered kill comes first, once the term has moved past the first elections (after a
 // partition, say). "all" tests the disk itself.
 const ORDER: Who[] = ["leader-majority", "leader", "all", "minority", "one", "majority"];
-/** How long after the killed nodes restart the frozen survivors of a staggered kill resume
- *  (at most one nemesis interval). */
-const STAGGER_MS = 5000;
+/** How long the restarted majority of a staggered kill leads alone before the frozen
+ *  survivors resume: long enough to commit many writes (at most one nemesis interval). */
+const STAGGER_MS = 3000;
+/** How long to wait for the restarted nodes to elect a leader before resuming regardless. A
+ *  fixed delay after `docker start` was not enough on a busy machine: the restart itself took
+ *  most of it, nothing committed before the survivors woke, and the run saw no loss. */
+const RESTART_LEADER_WAIT_MS = 10_000;
+/** What a restart and an election usually take, for the schedule's estimate of the heal. */
+const RESTART_ESTIMATE_MS = 2000;
 
 export const kill: Fault<PlannedKill> = {
   kind: "kill",
@@ -38,7 +46,11 @@ export const kill: Fault<PlannedKill> = {
       kind: "kill",
       who,
       nodes: picked,
-      freeze: { nodes: rest, resumeAfterMs: Math.min(STAGGER_MS, intervalMs) },
+      freeze: {
+        nodes: rest,
+        resumeAfterMs: Math.min(STAGGER_MS, intervalMs),
+        restartEstimateMs: Math.min(RESTART_ESTIMATE_MS, intervalMs),
+      },
     };
   },
 
@@ -61,12 +73,16 @@ export const kill: Fault<PlannedKill> = {
     await onEach(fault.nodes, (n) => cluster.kill(n));
   },
 
-  async heal(fault, { cluster, healingAll }) {
+  async heal(fault, ctx) {
+    const { cluster, healingAll } = ctx;
     if (!fault.freeze) return onEach(fault.nodes, (n) => cluster.start(n));
     try {
       await onEach(fault.nodes, (n) => cluster.start(n));
       // Healing everything at the end (or on interruption): no time for the stagger.
-      if (!healingAll) await sleep(fault.freeze.resumeAfterMs);
+      if (healingAll) return undefined;
+      const restartedLeader = await leaderAmong(fault.nodes, ctx);
+      await sleep(fault.freeze.resumeAfterMs);
+      return { restartedLeader: restartedLeader ?? null };
     } finally {
       // Never leave the survivors frozen, whatever happened to the restart.
       await onEach(fault.freeze.nodes, (n) => cluster.resume(n));
@@ -77,5 +93,21 @@ export const kill: Fault<PlannedKill> = {
     `kill ${fault.nodes.join(",")}${fault.freeze ? ` (frozen ${fault.freeze.nodes.join(",")})` : ""}`,
   detail: (fault) =>
     fault.freeze ? { who: fault.who, frozen: fault.freeze.nodes } : { who: fault.who },
-  settleMs: (fault) => fault.freeze?.resumeAfterMs ?? 0,
+  settleMs: (fault) =>
+    fault.freeze ? fault.freeze.restartEstimateMs + fault.freeze.resumeAfterMs : 0,
 };
+
+/** Wait until one of `nodes` leads (bounded); the leader, or undefined if none was seen. */
+async function leaderAmong(
+  nodes: string[],
+  { leader, tellsLeader }: FaultContext,
+): Promise<string | undefined> {
+  if (!tellsLeader) return undefined;
+  const deadline = Date.now() + RESTART_LEADER_WAIT_MS;
+  while (Date.now() < deadline) {
+    const now = await leader();
+    if (now && nodes.includes(now)) return now;
+    await sleep(200);
+  }
+  return undefined;
+}

@@ -170,6 +170,44 @@ test("a staggered kill freezes the survivors, restarts the killed nodes first, t
   assert.equal(calls.filter((c) => c.startsWith("resume")).length, 2);
 });
 
+test("a staggered kill's survivors resume only once a restarted node leads", async () => {
+  const calls: string[] = [];
+  const rec = memoryRecorder();
+  const [start, stop] = planSchedule({
+    seed: 1,
+    kinds: ["kill"],
+    nodes: ["n1", "n2", "n3", "n4", "n5"],
+    intervalSeconds: 0.01,
+    timeLimitSeconds: 1,
+  });
+  assert.ok(start!.fault.kind === "kill" && start!.fault.freeze);
+  start!.fault.freeze.resumeAfterMs = 10;
+  // Who leads: the leader about to be killed, then nobody while the killed nodes restart, then
+  // a frozen survivor (a stale answer), and only then a restarted node.
+  let asked = 0;
+  let killed: string[] = [];
+  let survivor = "";
+  const leader = async () => {
+    asked++;
+    calls.push(`leader? ${asked}`);
+    if (asked === 1) return "n5";
+    if (asked <= 3) return undefined;
+    if (asked === 4) return survivor;
+    return killed[0];
+  };
+  const nemesis = new Nemesis(fakeCluster(calls), { leader }, rec, new RunClock());
+  const run = nemesis.run([start!], new AbortController().signal);
+  await run;
+  killed = calls.filter((c) => c.startsWith("kill")).map((c) => c.split(" ")[1]!);
+  survivor = calls.find((c) => c.startsWith("pause"))!.split(" ")[1]!;
+  await nemesis.run([stop!], new AbortController().signal);
+  const firstResume = calls.findIndex((c) => c.startsWith("resume"));
+  const restartedLeads = calls.indexOf("leader? 5");
+  assert.ok(restartedLeads > 0 && restartedLeads < firstResume, calls.join(" | "));
+  const healed = rec.ops.filter((o) => o.process === "nemesis" && o.f === "start");
+  assert.deepEqual(healed.at(-1)?.detail, { restartedLeader: killed[0] });
+});
+
 test("after a staggered kill, the next fault waits a quiet interval past the survivors' resume", () => {
   for (const seed of [1, 2, 3, 4, 5]) {
     const s = planSchedule({
