@@ -50,8 +50,12 @@ export interface Target {
   name: string;
   description: string;
   defaultNodes: number;
-  /** Workload names this target's client supports (register, agreement, ...). */
+  /** Workload names this target's client supports (register, agreement, ...); the first is
+   *  what `faultline run` drives when no --workload is given. */
   workloads: string[];
+  /** The faults a run without --nemesis injects: those that reach this protocol's failure
+   *  modes (default: partition,kill). */
+  defaultNemesis?: string[];
   /** Deliberately broken variants: name -> the mistake it makes. */
   variants: Record<string, string>;
   /** Image, main command, environment and files for the cluster's nodes. */

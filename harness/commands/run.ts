@@ -12,15 +12,24 @@ import { runTest } from "../run/orchestrate.ts";
 import { RUN_DEFAULTS, validateSpec, type RunSpec } from "../run/spec.ts";
 import { summaryLines } from "../report/summary.ts";
 
+/** The faults of a run whose target names none of its own. */
+const DEFAULT_NEMESIS = "partition,kill";
+
+/** The target's first workload; lin-kv for a target that takes any (--bin). */
+function defaultWorkload(target: Target): string {
+  const first = target.workloads[0];
+  return first === undefined || first === "*" ? RUN_DEFAULTS.workload : first;
+}
+
 interface RunArgs {
   target: string;
   variant?: string;
   nodes?: number;
-  workload: string;
+  workload?: string;
   bin?: string;
   "bin-arg"?: (string | number)[];
   "image-packages"?: string;
-  nemesis: string;
+  nemesis?: string;
   "nemesis-interval": number;
   "time-limit": number;
   concurrency: number;
@@ -69,13 +78,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
       })
       .option("workload", {
         type: "string",
-        default: RUN_DEFAULTS.workload,
-        describe: "Client workload",
+        describe: `Client workload (default: the target's first, ${RUN_DEFAULTS.workload} for raft and --bin)`,
       })
       .option("nemesis", {
         type: "string",
-        default: "partition,kill",
-        describe: `Faults, comma-separated: ${FAULT_KINDS.join(",")} (or none)`,
+        describe: `Faults, comma-separated: ${FAULT_KINDS.join(",")} (or none; default: the target's, ${DEFAULT_NEMESIS} for most)`,
       })
       .option("nemesis-interval", {
         type: "number",
@@ -144,8 +151,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
 async function runFromArgs(args: RunArgs): Promise<ExitCode> {
   // Bad names and paths fail here, before anything is printed or started.
   const target = await targetFromArgs(args);
-  const workload = workloadName(args.workload);
-  const faults = parseFaultKinds(args.nemesis);
+  const workload = workloadName(args.workload ?? defaultWorkload(target));
+  const faults = parseFaultKinds(
+    args.nemesis ?? (target.defaultNemesis ?? [DEFAULT_NEMESIS]).join(","),
+  );
   const seed = args.seed ?? Math.floor(Math.random() * 2 ** 31);
   // First SIGINT/SIGTERM: stop, heal, tear down, store as incomplete. A second: leave now.
   const interrupt = new AbortController();
