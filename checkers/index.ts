@@ -12,6 +12,8 @@ import { uniqueIdsChecker } from "./unique-ids/index.ts";
 import { broadcastChecker } from "./broadcast/index.ts";
 import { setConvergenceChecker } from "./set-convergence/index.ts";
 import { counterChecker } from "./counter/index.ts";
+import { bankChecker } from "./bank/index.ts";
+import { atomicCommitChecker } from "./atomic-commit/index.ts";
 
 export type { Checker, CheckerSpec, CheckBudget, CheckerOptions } from "./checker.ts";
 export type { CheckResult, Verdict } from "./types.ts";
@@ -32,6 +34,8 @@ for (const checker of [
   broadcastChecker,
   setConvergenceChecker,
   counterChecker,
+  bankChecker,
+  atomicCommitChecker,
 ])
   registerChecker(checker);
 

@@ -1,11 +1,13 @@
 // Every workload by name (docs/running.md lists them with their checkers). To add one: a file
 // beside this one exporting a Workload factory, and one entry below.
 import { UserError } from "../../core/errors.ts";
+import { atomicCommitWorkload } from "./atomic-commit.ts";
 import { broadcastWorkload } from "./broadcast.ts";
 import { counterWorkload } from "./counter.ts";
 import { echoWorkload } from "./echo.ts";
 import { gSetWorkload } from "./g-set.ts";
 import { linKvWorkload } from "./lin-kv.ts";
+import { transferWorkload } from "./transfer.ts";
 import { uniqueIdsWorkload } from "./unique-ids.ts";
 import type { Workload, WorkloadContext, WorkloadEntry } from "./types.ts";
 
@@ -50,6 +52,18 @@ export const workloads: Record<string, WorkloadEntry> = {
       "add deltas of either sign and read; final reads equal and within the sums the adds allow",
     operations: ["add", "read"],
     create: (ctx) => counterWorkload("pn-counter", ctx),
+  },
+  "atomic-commit": {
+    description:
+      "transactions over seeded participants, sent to the coordinator (the first node), and state queries of every node; atomic commit, with blocking measured",
+    operations: ["txn", "states"],
+    create: (ctx) => atomicCommitWorkload(ctx),
+  },
+  transfer: {
+    description:
+      "bank transfers between participants' accounts through the coordinator (the first node), and balances of each participant; money conserved, no overdraft, each transfer all or nothing",
+    operations: ["transfer", "balances", "recovery"],
+    create: (ctx) => transferWorkload(ctx),
   },
 };
 
