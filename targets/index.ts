@@ -1,12 +1,16 @@
 // Every target Faultline knows, by name (docs/targets.md explains how to add one).
 import { UserError } from "../core/errors.ts";
+import { postgres2pc } from "./postgres-2pc/index.ts";
 import { pythonRegister } from "./python-register/index.ts";
 import { raft } from "./raft/index.ts";
+import { twoPhaseCommit } from "./two-phase-commit/index.ts";
 import type { Target } from "./types.ts";
 
 export const targets: Record<string, Target> = {
   [raft.name]: raft,
   [pythonRegister.name]: pythonRegister,
+  [postgres2pc.name]: postgres2pc,
+  [twoPhaseCommit.name]: twoPhaseCommit,
 };
 
 export function getTarget(name: string): Target {

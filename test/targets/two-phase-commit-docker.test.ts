@@ -1,0 +1,75 @@
+// two-phase-commit end to end, through the real CLI and real containers (needs a Docker engine
+// and the node image from `make setup`, and fails saying so otherwise): a default run (the
+// target's own nemesis, kill,pause,partition, 30 s) of the correct protocol is valid and
+// reports blocking around the coordinator's kill; each broken variant is caught by a default
+// run, by the property its mistake breaks. One seed each; bench/two-phase-commit.bench.ts
+// measures the catch rate over unseen seeds.
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { dockerAvailable } from "../../harness/runtime/index.ts";
+import { EXIT } from "../../core/errors.ts";
+import type { AtomicCommitResult } from "../../checkers/atomic-commit/index.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+const store = mkdtempSync(join(tmpdir(), "faultline-2pc-"));
+
+before(async () => {
+  assert.ok(
+    await dockerAvailable(),
+    "These tests need a Docker engine: run `make setup` (or point DOCKER_HOST at one).",
+  );
+});
+
+/** A default run: only the target, the variant and the seed are given. */
+async function defaultRun(variant: string, seed: number) {
+  const args = ["run", "--store", store, "--target", "two-phase-commit", "--time-limit", "30"];
+  args.push("--variant", variant, "--seed", String(seed));
+  const r = await execa(join(root, "bin/faultline"), args, { cwd: root, reject: false, all: true });
+  const dir = /Stored in (\S+)/.exec(r.all ?? "")?.[1];
+  assert.ok(dir, `the run was stored:\n${r.all}`);
+  const stored = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
+  const result = stored.results["atomic-commit"] as AtomicCommitResult;
+  return { code: r.exitCode, output: r.all ?? "", result };
+}
+
+test("correct two-phase commit under its default nemesis is valid, and blocking is reported around the coordinator's kill", async () => {
+  const r = await defaultRun("correct", 41);
+  assert.match(r.output, /nemesis kill,pause,partition/);
+  assert.equal(r.code, EXIT.valid, r.output);
+  const x = r.result.transactions;
+  assert.ok(x.committed > 200 && x.aborted > 10, JSON.stringify(x));
+  assert.equal(r.result.termination.valid, true);
+  assert.ok(r.result.termination.judgedNodes.length === 3, JSON.stringify(r.result.termination));
+  // The coordinator was killed (and paused): its downtime is measured against READY spans.
+  const b = r.result.blocking;
+  assert.ok(b.count > 100, JSON.stringify(b));
+  assert.ok(
+    b.coordinatorDown.intervals >= 1 && b.coordinatorDown.totalMs > 1000,
+    JSON.stringify(b),
+  );
+  assert.match(r.output, /blocking \(measured, not judged\): \d+ READY spans; median/);
+  assert.match(r.output, /READY while coordinator n1 was down: \d+ ms over \d+ spans/);
+});
+
+const CAUGHT_BY: [variant: string, seed: number, property: RegExp][] = [
+  // Pausing the coordinator leaves participants READY past their timeout: they abort on their
+  // own while the coordinator, resumed, commits.
+  ["abort-on-timeout", 42, /agreement/],
+  // The restarted coordinator finds WAIT for transactions it had committed, and aborts them.
+  ["no-decision-log", 43, /agreement|no reversal/],
+  // A restarted participant's log shows COMMIT with no READY: its vote was never on record.
+  ["vote-not-logged", 44, /commit from READY/],
+];
+
+for (const [variant, seed, property] of CAUGHT_BY) {
+  test(`variant ${variant} is caught by a default run`, async () => {
+    const r = await defaultRun(variant, seed);
+    assert.equal(r.code, EXIT.invalid, r.output);
+    assert.equal(r.result.valid, false);
+    assert.match(r.result.reason ?? "", property);
+  });
+}
