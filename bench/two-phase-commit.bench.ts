@@ -2,7 +2,7 @@
 // nothing. Needs Docker and the node image (make setup).
 //
 // 1. Transactions per second: the correct target without faults, and under its default
-//    nemesis (kill,pause,partition).
+//    nemesis (kill,loss,pause,partition).
 // 2. Time to catch each broken variant: a default run (30 s) per seed; "caught at" is the
 //    earliest point of the history whose prefix the atomic-commit checker already finds
 //    invalid (to 0.25 s), and which properties the whole run broke.

@@ -131,9 +131,16 @@ export function checkAtomicCommit(
     result.reason = undecidedWhy.join("; ");
   } else {
     const x = result.transactions;
-    result.reason = `${x.total} transactions (${x.committed} committed, ${x.aborted} aborted, ${x.unknown} unknown) decided alike everywhere; all ${t.judged.length} participants decided by their final report`;
+    result.reason = `${x.total} transactions (${x.committed} committed, ${x.aborted} aborted, ${x.unknown} unknown) decided alike everywhere; all ${t.judged.length} participants decided by their final report; ${blockingSummary(result)}`;
   }
   return result;
+}
+
+/** Blocking in one clause, for a valid verdict's reason: it is reported, never hidden. */
+function blockingSummary(r: AtomicCommitResult): string {
+  const b = r.blocking;
+  if (b.count === 0) return "no participant was seen READY";
+  return `blocking: ${b.count} READY spans, median ${b.medianMs} ms, max ${b.maxMs} ms, ${Math.round(b.coordinatorDownMs)} ms of them with ${r.coordinator} down`;
 }
 
 export const atomicCommitChecker: Checker = {

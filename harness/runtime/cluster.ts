@@ -1,6 +1,7 @@
 // The Docker implementation of the Cluster interface (types.ts): a labelled bridge network and
 // one pod (pods.ts) per node, with fault primitives on top (rules.ts, clock.ts).
 import { randomBytes } from "node:crypto";
+import { sleep } from "../../core/clock.ts";
 import type Docker from "dockerode";
 import { EXIT, UserError } from "../../core/errors.ts";
 import { RuleAgent } from "./agent.ts";
@@ -21,6 +22,10 @@ import type {
   Grudge,
   NodeInfo,
 } from "../../core/runtime.ts";
+
+/** Tries of a pause whose freeze timed out, and the wait between them. */
+const PAUSE_ATTEMPTS = 5;
+const PAUSE_RETRY_MS = 200;
 
 const MAX_NODES = 200;
 
@@ -99,11 +104,26 @@ class DockerCluster implements Cluster {
   }
 
   async pause(node: string): Promise<void> {
-    await this.pod(node).node.pause();
+    // The cgroup freezer gives up ("unable to freeze") when a process stays in the kernel
+    // through its wait, as one blocked in fsync on a busy disk does; a moment later it
+    // usually freezes. Seen under load with the two-phase-commit nodes, which fsync often.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.pod(node).node.pause();
+      } catch (err) {
+        if (attempt >= PAUSE_ATTEMPTS || !/unable to freeze/.test(String(err))) throw err;
+        await sleep(PAUSE_RETRY_MS);
+      }
+    }
   }
 
   async resume(node: string): Promise<void> {
-    await this.pod(node).node.unpause();
+    try {
+      await this.pod(node).node.unpause();
+    } catch (err) {
+      // Not paused (its pause failed, or it was killed and started since): nothing to undo.
+      if (!/is not paused/.test(String(err))) throw err;
+    }
   }
 
   /** Replace the grudge part of the network faults; omission and loss faults stay. */

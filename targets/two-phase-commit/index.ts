@@ -43,10 +43,10 @@ export const twoPhaseCommit: Target = {
     "two-phase commit in Python: n1 coordinates, the others participate; decisions logged, cooperative termination (NEED_DECISION)",
   defaultNodes: 4,
   workloads: ["atomic-commit"],
-  // Kills hit the coordinator and participants (lost logs, recovery); pausing the coordinator
-  // leaves participants READY past their timeout (blocking, and what a participant that gives
-  // up on its own does); partitions cut votes and decisions.
-  defaultNemesis: ["kill", "pause", "partition"],
+  // Kills hit the coordinator and participants (lost logs, recovery); lost packets delay
+  // decisions past a READY participant's timeout; pausing the coordinator leaves participants
+  // READY (blocking); partitions cut votes and decisions. A 30 s run holds the first two.
+  defaultNemesis: ["kill", "loss", "pause", "partition"],
   variants: { ...TWO_PHASE_COMMIT_VARIANTS },
   async clusterSpec(opts: TargetOptions) {
     const variant = opts.variant;
