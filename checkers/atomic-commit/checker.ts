@@ -90,6 +90,7 @@ export function checkAtomicCommit(
       valid: props.nonTriviality.violations.length === 0,
       judged: props.nonTriviality.judged,
       excludedByFaults: props.nonTriviality.excludedByFaults,
+      excludedAsLateVotes: props.nonTriviality.excludedAsLateVotes,
       violations: props.nonTriviality.violations.length,
       txns: firstFew(props.nonTriviality.violations, report),
     },

@@ -63,7 +63,7 @@ export function explainAtomicCommit(result: CheckResult): string[] {
   }
 
   const t = r.nonTriviality;
-  const judgedNote = `${t.judged} all-commit transactions judged, ${t.excludedByFaults} left out because a fault was active`;
+  const judgedNote = `${t.judged} all-commit transactions judged, ${t.excludedByFaults} left out because a fault was active${t.excludedAsLateVotes > 0 ? `, ${t.excludedAsLateVotes} because a vote came after the coordinator's abort (its timeout)` : ""}`;
   lines.push(
     `non-triviality (all voted commit and nothing failed: commit): ${t.valid ? "ok" : `violated by ${t.violations} transactions`}; ${judgedNote}`,
   );

@@ -26,6 +26,8 @@ export interface NodeTxn {
   txn: string;
   /** The first decision the node reported. */
   firstDecision?: Decision;
+  /** Run-clock ms of that first decision, as the first report holding it maps it. */
+  firstDecisionMs?: number;
   /** The decision of the latest report that held one. */
   lastDecision?: Decision;
   everCommitted: boolean;
@@ -109,6 +111,7 @@ function foldReport(
   let last: Decision | undefined;
   let readyAt = -1;
   let decidedAfterReady = -1;
+  let firstAt = -1;
   for (let i = 0; i < transitions.length; i++) {
     const state = transitions[i]![0];
     if (state === "READY" && readyAt < 0) readyAt = i;
@@ -120,11 +123,16 @@ function foldReport(
         seen.commitWithoutReady = report.index;
     }
     if (readyAt >= 0 && decidedAfterReady < 0) decidedAfterReady = i;
-    if (first === undefined) first = d;
-    else if (d !== first && !reversal) reversal = reversalOf(seen, first, d, report.index, true);
+    if (first === undefined) {
+      first = d;
+      firstAt = i;
+    } else if (d !== first && !reversal) reversal = reversalOf(seen, first, d, report.index, true);
     last = d;
   }
-  if (first !== undefined && seen.firstDecision === undefined) seen.firstDecision = first;
+  if (first !== undefined && seen.firstDecision === undefined) {
+    seen.firstDecision = first;
+    seen.firstDecisionMs = transitions[firstAt]![1] + report.offsetMs;
+  }
   if (last !== undefined) {
     // Successive reports: this one's earliest decision against the previous report's last.
     if (!reversal && seen.lastDecision !== undefined && first !== seen.lastDecision)

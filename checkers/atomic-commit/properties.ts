@@ -8,7 +8,10 @@
 //   logged it); a report with COMMIT and no READY before it is a participant that committed
 //   without a vote on record (the source's participant state machine);
 // - non-triviality: a transaction whose votes are all `true` and that no fault overlapped
-//   (invoke to completion) is not aborted (the client's `fail`);
+//   (invoke to completion) is not aborted (the client's `fail`). An abort where a participant
+//   reached READY only after the coordinator's ABORT (as the states reports show) is left out:
+//   the vote came late, and a coordinator in WAIT may time out and abort (a stalled machine
+//   delays a vote as surely as a fault does);
 // - termination: at its last final-phase report, every participant has decided every
 //   transaction it knows, and holds COMMIT for every committed transaction it took part in.
 //   A participant without a final report is not judged: termination is unknown there.
@@ -62,7 +65,13 @@ export interface Properties {
   reversals: Reversal[];
   commitValidity: InvalidCommit[];
   commitFromReady: UnvotedCommit[];
-  nonTriviality: { judged: number; excludedByFaults: number; violations: TrivialAbort[] };
+  nonTriviality: {
+    judged: number;
+    excludedByFaults: number;
+    /** Aborts decided before some participant's vote existed: the coordinator's timeout. */
+    excludedAsLateVotes: number;
+    violations: TrivialAbort[];
+  };
   termination: {
     /** Participants judged (with a final report) and those without one. */
     judged: string[];
@@ -127,14 +136,20 @@ export function judge(
     reversals: seen.reversals,
     commitValidity,
     commitFromReady: commitFromReady.sort((a, b) => a.report - b.report),
-    nonTriviality: nonTriviality(txns, faults),
+    nonTriviality: nonTriviality(txns, seen, coordinator, faults),
     termination: termination(txns, seen, coordinator, committed),
   };
 }
 
-function nonTriviality(txns: Map<string, Txn>, faults: Interval[]): Properties["nonTriviality"] {
+function nonTriviality(
+  txns: Map<string, Txn>,
+  seen: Observations,
+  coordinator: string,
+  faults: Interval[],
+): Properties["nonTriviality"] {
   let judged = 0;
   let excludedByFaults = 0;
+  let excludedAsLateVotes = 0;
   const violations: TrivialAbort[] = [];
   for (const txn of txns.values()) {
     if (txn.outcome === "unknown" || txn.completeMs === null) continue;
@@ -146,11 +161,27 @@ function nonTriviality(txns: Map<string, Txn>, faults: Interval[]): Properties["
       excludedByFaults++;
       continue;
     }
+    if (txn.outcome === "abort" && voteCameLate(txn, seen, coordinator)) {
+      excludedAsLateVotes++;
+      continue;
+    }
     judged++;
     if (txn.outcome === "abort")
       violations.push({ txn: txn.id, op: txn.invokeIndex, participants: txn.participants });
   }
-  return { judged, excludedByFaults, violations };
+  return { judged, excludedByFaults, excludedAsLateVotes, violations };
+}
+
+/** True when the reports show the coordinator's ABORT before some participant's READY. Without
+ *  the coordinator's decision or a participant's READY on record, nothing excuses the abort. */
+function voteCameLate(txn: Txn, seen: Observations, coordinator: string): boolean {
+  const nodes = seen.byTxn.get(txn.id);
+  const decidedMs = nodes?.get(coordinator)?.firstDecisionMs;
+  if (!nodes || decidedMs === undefined) return false;
+  return txn.participants.some((p) => {
+    const readyMs = nodes.get(p)?.ready?.fromMs;
+    return readyMs !== undefined && readyMs > decidedMs;
+  });
 }
 
 function termination(

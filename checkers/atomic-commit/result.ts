@@ -33,6 +33,8 @@ export interface AtomicCommitResult extends CheckResult {
     /** Aborts judged: all votes true, a definite outcome, no fault overlapping. */
     judged: number;
     excludedByFaults: number;
+    /** Aborts where a participant reached READY only after the coordinator's ABORT. */
+    excludedAsLateVotes: number;
     violations: number;
     txns: TrivialAbort[];
   };

@@ -907,3 +907,42 @@ test("non-triviality judges only the coordinator's aborts: a refused or not-read
   finals(decided, 1000, { n1: {}, n2: {} });
   assert.equal(check(decided).nonTriviality.violations, 1);
 });
+
+test("non-triviality leaves out an abort decided before a participant's vote existed: the coordinator timed out", () => {
+  const run = (lateReadyMs: number) => {
+    const h = new H();
+    h.txn("t7", { n2: true, n3: true }, "fail", 100, 800);
+    finals(h, 1000, {
+      n1: {
+        t7: [
+          ["WAIT", 101],
+          ["ABORT", 700],
+        ],
+      },
+      n2: {
+        t7: [
+          ["INIT", 101],
+          ["READY", 102],
+          ["ABORT", 701],
+        ],
+      },
+      // n3 got the vote request late (a stalled machine): it voted after the coordinator's ABORT.
+      n3: {
+        t7: [
+          ["INIT", lateReadyMs],
+          ["READY", lateReadyMs],
+          ["ABORT", lateReadyMs + 1],
+        ],
+      },
+    });
+    return check(h);
+  };
+  const late = run(705);
+  assert.equal(late.valid, true, late.reason);
+  assert.deepEqual([late.nonTriviality.judged, late.nonTriviality.excludedAsLateVotes], [0, 1]);
+  assert.match(explained(late), /1 because a vote came after the coordinator's abort/);
+  // The same votes in hand before the ABORT: the coordinator aborted for nothing.
+  const inHand = run(300);
+  assert.equal(inHand.nonTriviality.violations, 1);
+  assert.equal(inHand.nonTriviality.excludedAsLateVotes, 0);
+});
