@@ -5,7 +5,13 @@
 //
 // EDN values become plain JavaScript: keywords and symbols become strings without the colon
 // (`:read` -> "read"), vectors/lists/sets become arrays, maps become objects (a key that is
-// not a string or keyword is printed back as EDN-ish text), nil becomes null.
+// not a string or keyword is printed back as EDN-ish text), nil becomes null, and an integer
+// beyond 2^53 a bigint (core/big-integers.ts), so it keeps its exact value.
+import { exactInteger } from "../core/big-integers.ts";
+
+/** Collections nest at most this deep: histories nest a few levels, and deeper text would
+ *  overflow the reader's stack. */
+export const MAX_EDN_DEPTH = 1000;
 
 /** A malformed EDN text: says which line and what was expected there. */
 export class EdnSyntaxError extends Error {
@@ -33,6 +39,7 @@ function isWhitespace(c: string): boolean {
 export class EdnReader {
   private pos = 0;
   private line = 1;
+  private depth = 0;
 
   constructor(private readonly text: string) {}
 
@@ -112,6 +119,16 @@ export class EdnReader {
   }
 
   private readForm(): unknown {
+    if (++this.depth > MAX_EDN_DEPTH)
+      this.fail(`at most ${MAX_EDN_DEPTH} levels of nested collections, found deeper nesting`);
+    try {
+      return this.readFormAtDepth();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private readFormAtDepth(): unknown {
     const t = this.text;
     const c = t[this.pos];
     switch (c) {
@@ -273,10 +290,12 @@ export class EdnReader {
     return token; // a symbol
   }
 
-  private parseNumber(token: string): number {
+  private parseNumber(token: string): number | bigint {
     // Integers (with an N suffix), floats (with an M suffix) and ratios like 1/3.
     const m = /^([-+]?\d+)\/(\d+)$/.exec(token);
     if (m) return Number(m[1]) / Number(m[2]);
+    const integer = /^([-+]?\d+)N?$/.exec(token);
+    if (integer) return exactInteger(integer[1]!.replace(/^\+/, ""));
     const clean = token.replace(/[NM]$/, "");
     const n = Number(clean);
     if (clean === "" || Number.isNaN(n)) this.fail(`a number, found '${token}'`);

@@ -4,6 +4,7 @@
 import { UserError } from "../core/errors.ts";
 import { EdnReader, EdnSyntaxError } from "./edn.ts";
 import type { Op, OpType, Process } from "./op.ts";
+import { recordSource } from "./source.ts";
 
 const TYPES = new Set<OpType>(["invoke", "ok", "fail", "info"]);
 
@@ -69,11 +70,19 @@ export function parseJepsenEdn(text: string, file: string): Op[] {
         throw bad(file, rest.line, "expected nothing after the history's closing bracket");
       }
       elements.forEach((m, i) => ops.push(opFromJepsenMap(m.value, i, file, m.line)));
+      recordSource(
+        ops,
+        file,
+        elements.map((m) => m.line),
+      );
     } else {
       // One map after another.
+      const lines: number[] = [];
       for (let form = reader.next(); form !== undefined; form = reader.next()) {
         ops.push(opFromJepsenMap(form.value, ops.length, file, form.line));
+        lines.push(form.line);
       }
+      recordSource(ops, file, lines);
     }
     if (ops.length === 0) throw bad(file, 1, "expected operation maps, found none");
     return ops;
@@ -91,6 +100,7 @@ const LOG_LINE = /jepsen\.util - (\S+)[ \t]+:(invoke|ok|fail|info)[ \t]+:?(\S+)(
 /** Parses Jepsen log lines; lines that are not operation lines are skipped. */
 export function parseJepsenLog(text: string, file: string): Op[] {
   const ops: Op[] = [];
+  const opLines: number[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].replace(/\r$/, "");
@@ -121,7 +131,9 @@ export function parseJepsenLog(text: string, file: string): Op[] {
       if (after !== "") op.error = after;
     }
     ops.push(op);
+    opLines.push(i + 1);
   }
+  recordSource(ops, file, opLines);
   if (ops.length === 0) {
     throw bad(
       file,

@@ -3,8 +3,10 @@
 // truncated last line (the one the writer was in the middle of).
 import fs from "node:fs";
 import readline from "node:readline";
+import { parseJsonKeepingBigIntegers } from "../core/big-integers.ts";
 import { UserError } from "../core/errors.ts";
 import type { Op, OpType } from "./op.ts";
+import { recordSource } from "./source.ts";
 
 /** How long appended ops may sit in memory before they are written (ms). */
 const FLUSH_INTERVAL_MS = 5;
@@ -94,7 +96,7 @@ function opProblem(v: unknown): string | undefined {
 function parseLine(text: string, file: string, lineNo: number, position: number): Op {
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    v = parseJsonKeepingBigIntegers(text);
   } catch {
     throw new UserError(
       `${file}, line ${lineNo}: expected one JSON object per line, found malformed JSON; fix or remove that line.`,
@@ -110,6 +112,11 @@ function parseLine(text: string, file: string, lineNo: number, position: number)
 
 /** Streams the ops of a JSONL history. A final line cut short by a crash is ignored. */
 export async function* streamHistory(path: string): AsyncGenerator<Op> {
+  for await (const { op } of streamHistoryLines(path)) yield op;
+}
+
+/** Streams each op with the line it is on. */
+async function* streamHistoryLines(path: string): AsyncGenerator<{ op: Op; line: number }> {
   let stream: fs.ReadStream;
   try {
     await fs.promises.access(path, fs.constants.R_OK);
@@ -125,13 +132,14 @@ export async function* streamHistory(path: string): AsyncGenerator<Op> {
   let pending: { text: string; lineNo: number } | undefined;
   for await (const text of lines) {
     lineNo++;
-    if (pending) yield parseLine(pending.text, path, pending.lineNo, position++);
+    if (pending)
+      yield { op: parseLine(pending.text, path, pending.lineNo, position++), line: pending.lineNo };
     pending = text.trim() === "" ? undefined : { text, lineNo };
   }
   if (pending) {
     const endsWithNewline = await fileEndsWithNewline(path);
     try {
-      yield parseLine(pending.text, path, pending.lineNo, position++);
+      yield { op: parseLine(pending.text, path, pending.lineNo, position++), line: pending.lineNo };
     } catch (e) {
       if (endsWithNewline) throw e; // a complete but malformed line
     }
@@ -154,13 +162,19 @@ async function fileEndsWithNewline(path: string): Promise<boolean> {
 /** Reads a whole JSONL history. */
 export async function readHistory(path: string): Promise<Op[]> {
   const ops: Op[] = [];
-  for await (const op of streamHistory(path)) ops.push(op);
+  const lines: number[] = [];
+  for await (const { op, line } of streamHistoryLines(path)) {
+    ops.push(op);
+    lines.push(line);
+  }
+  recordSource(ops, path, lines);
   return ops;
 }
 
 /** Parses JSONL text already in memory (used by loadHistory and the parser tests). */
 export function parseJsonl(text: string, file: string): Op[] {
   const ops: Op[] = [];
+  const opLines: number[] = [];
   const lines = text.split("\n");
   const truncatedLast = !text.endsWith("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -168,10 +182,12 @@ export function parseJsonl(text: string, file: string): Op[] {
     if (t.trim() === "") continue;
     try {
       ops.push(parseLine(t, file, i + 1, ops.length));
+      opLines.push(i + 1);
     } catch (e) {
       if (truncatedLast && i === lines.length - 1) break;
       throw e;
     }
   }
+  recordSource(ops, file, opLines);
   return ops;
 }

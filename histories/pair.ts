@@ -4,6 +4,7 @@
 // the same id is simply a new operation.
 import { UserError } from "../core/errors.ts";
 import type { Op } from "./op.ts";
+import { whereIs } from "./source.ts";
 
 export interface PairedOp {
   process: number;
@@ -31,8 +32,14 @@ export function pairHistory(history: Op[], source = "history"): PairedOp[] {
     if (op.type === "invoke") {
       const earlier = inFlight.get(op.process);
       if (earlier) {
+        const where = whereIs(history, pos);
+        const earlierWhere = whereIs(history, earlier.invokePos);
+        const what =
+          where && earlierWhere
+            ? `${where}: process ${op.process} invokes again while its invocation at ${earlierWhere} is still in flight`
+            : `${source}: process ${op.process} invokes op index ${op.index} while its op index ${earlier.invoke.index} is still in flight`;
         throw new UserError(
-          `${source}: process ${op.process} invokes op index ${op.index} while its op index ${earlier.invoke.index} is still in flight; a process must complete (or be retired by an info) before invoking again.`,
+          `${what}; a process must complete (or be retired by an info) before invoking again.`,
         );
       }
       const p: PairedOp = {
@@ -51,8 +58,10 @@ export function pairHistory(history: Op[], source = "history"): PairedOp[] {
     }
     const p = inFlight.get(op.process);
     if (!p) {
+      const where = whereIs(history, pos);
+      const subject = where ? `${where}: this line` : `${source}: op index ${op.index}`;
       throw new UserError(
-        `${source}: op index ${op.index} completes (${op.type}) a ${op.f} for process ${op.process}, which has no invocation in flight; the history is missing lines or is out of order.`,
+        `${subject} completes (${op.type}) a ${op.f} for process ${op.process}, which has no invocation in flight; the history is missing lines or is out of order.`,
       );
     }
     inFlight.delete(op.process);

@@ -34,7 +34,7 @@ export interface Model<S = unknown> {
   /** The state after `op`, or INCONSISTENT if `op` could not have happened in `state`. */
   step(state: S, op: ModelOp): S | Inconsistent;
   /** A primitive identifying the state: equal states, and only they, have equal keys. */
-  key(state: S): string | number | boolean | null;
+  key(state: S): string | number | bigint | boolean | null;
   /** True if the op never changes the state: an info op of this kind is left out. */
   readOnly(op: ModelOp): boolean;
   /** P-compositionality: ops with different partition keys are checked independently. */

@@ -1,0 +1,10 @@
+// Loaded before anything else (bin/faultline): until a command installs its own handler,
+// SIGINT and SIGTERM end the CLI with exit code 6 (interrupted), as they do later in a run.
+// Loading the CLI takes about a second; without this a Ctrl-C then would kill Node by the
+// signal (exit 130) instead. Plain JavaScript: it runs before the TypeScript loader.
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    // Another listener is a command's own handler (a run's clean-up): it decides.
+    if (process.listenerCount(signal) === 1) process.exit(6);
+  });
+}
