@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make setup: npm dependencies, a Docker engine, the node image. Idempotent, non-interactive.
 #
-# 1. npm install (only when package.json changed).
+# 1. npm install (only when package.json changed), and the CLI bundle dist/cli.mjs
+#    (scripts/build-cli.mjs; bin/faultline also rebuilds it whenever a source is newer).
 # 2. A Docker engine that answers `docker info`. When none does and we are root on Debian,
 #    install Debian's docker.io (+ iptables, debootstrap) and start dockerd in the background,
 #    its log in .cache/dockerd.log. Otherwise say in one sentence how to get one and exit 5.
@@ -14,6 +15,7 @@ export DEBIAN_FRONTEND=noninteractive
 if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]; then
   npm install --no-audit --no-fund
 fi
+node scripts/build-cli.mjs
 
 engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
 

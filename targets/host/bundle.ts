@@ -1,6 +1,6 @@
 // Bundle a TypeScript entry point into one JavaScript file for the node image's Node.js 18,
 // so programs can be shipped into containers as plain files (ClusterSpec.files).
-import * as esbuild from "esbuild";
+// esbuild is loaded on first use: most commands (check, --help) never bundle anything.
 
 const cache = new Map<string, Promise<string>>();
 
@@ -8,16 +8,18 @@ const cache = new Map<string, Promise<string>>();
 export function bundle(entry: string): Promise<string> {
   let built = cache.get(entry);
   if (!built) {
-    built = esbuild
-      .build({
-        entryPoints: [entry],
-        bundle: true,
-        platform: "node",
-        target: "node18",
-        format: "cjs",
-        write: false,
-        logLevel: "silent",
-      })
+    built = import("esbuild")
+      .then((esbuild) =>
+        esbuild.build({
+          entryPoints: [entry],
+          bundle: true,
+          platform: "node",
+          target: "node18",
+          format: "cjs",
+          write: false,
+          logLevel: "silent",
+        }),
+      )
       .then((r) => r.outputFiles[0].text);
     cache.set(entry, built);
   }
