@@ -21,6 +21,11 @@ export interface Checker {
   /** One line for `faultline check --help` and the docs. */
   description: string;
   check(history: Op[], options: CheckerOptions): Promise<CheckResult>;
+  /** True when a violation this checker finds in a prefix of a history (its pending
+   *  invocations counted as info) is a violation of every history that extends it: such a
+   *  checker also runs while the run goes on (live verdicts, `--stop-on-violation`). Checkers
+   *  that judge final reads or eventual properties leave it unset. */
+  prefixClosed?: boolean;
   /** A few console lines that explain the result: what was checked, and for a violation
    *  which operations break which property. */
   explain(result: CheckResult): string[];

@@ -43,6 +43,7 @@ export function checkEcho(history: Op[], options: CheckerOptions = {}): EchoResu
 
 export const echoChecker: Checker = {
   name: "echo",
+  prefixClosed: true,
   description: "every ok echo returned exactly what was sent",
   check: async (history, options) => checkEcho(history, options),
   explain(result) {

@@ -5,6 +5,7 @@ import { MODELS, checkLinearizable, formatExplanation, type NilRead } from "./in
 
 export const linearizableChecker: Checker = {
   name: "linearizable",
+  prefixClosed: true,
   description: "a total order consistent with real time that a sequential model accepts",
   async check(history, options) {
     const model = options.model;

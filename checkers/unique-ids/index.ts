@@ -66,6 +66,7 @@ export function checkUniqueIds(history: Op[], options: CheckerOptions = {}): Uni
 
 export const uniqueIdsChecker: Checker = {
   name: "unique-ids",
+  prefixClosed: true,
   description: "every id returned by an ok generate is distinct",
   check: async (history, options) => checkUniqueIds(history, options),
   explain(result) {

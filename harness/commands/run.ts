@@ -40,6 +40,8 @@ interface RunArgs {
   "test-count": number;
   store: string;
   "check-time-limit": number;
+  "live-check": boolean;
+  "stop-on-violation": boolean;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -133,6 +135,18 @@ export const runCommand: CommandModule<object, RunArgs> = {
         default: RUN_DEFAULTS.checkTimeLimitMs / 1000,
         describe: "Seconds the checker may search before answering unknown",
       })
+      .option("live-check", {
+        type: "boolean",
+        default: RUN_DEFAULTS.liveCheck,
+        describe:
+          "Check the history every few seconds while the run goes on; the progress line shows the verdict so far (--no-live-check turns it off)",
+      })
+      .option("stop-on-violation", {
+        type: "boolean",
+        default: RUN_DEFAULTS.stopOnViolation,
+        describe:
+          "End the run at the live check's first violation: heal, store and report it at once",
+      })
       .example("$0 run", "Raft, 5 nodes, lin-kv workload, partitions and kills for 60 s")
       .example(
         "$0 run --target raft --variant local-read --time-limit 20 --seed 7",
@@ -186,6 +200,9 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
         store: args.store,
         checkTimeLimitMs: args["check-time-limit"] * 1000,
         checkMemoryLimitMb: RUN_DEFAULTS.checkMemoryLimitMb,
+        // --stop-on-violation needs the live check, whatever --live-check says.
+        liveCheck: args["live-check"] || args["stop-on-violation"],
+        stopOnViolation: args["stop-on-violation"],
         // A --bin run stores what it ran: path, entry point, arguments, sha256 of the files.
         ...("program" in target ? { program: target.program as Record<string, unknown> } : {}),
       };

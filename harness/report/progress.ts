@@ -8,6 +8,8 @@ export interface ProgressSource {
   totalMs: number;
   faults(): string[];
   phase(): string;
+  /** The live check's verdict so far, if the run has one. */
+  check?: () => string;
 }
 
 export interface ProgressOptions {
@@ -56,7 +58,8 @@ export class Progress {
     const remaining = Math.max(0, s.totalMs / 1000 - elapsed);
     const faults = s.faults();
     const { ok, fail, info } = this.counts;
-    return `[${s.phase()}] ${elapsed.toFixed(0)}s elapsed, ${remaining.toFixed(0)}s left | ok ${ok} fail ${fail} info ${info} | faults: ${faults.length ? faults.join("; ") : "none"}`;
+    const check = s.check ? ` | ${s.check()}` : "";
+    return `[${s.phase()}] ${elapsed.toFixed(0)}s elapsed, ${remaining.toFixed(0)}s left | ok ${ok} fail ${fail} info ${info} | faults: ${faults.length ? faults.join("; ") : "none"}${check}`;
   }
 
   private print(): void {

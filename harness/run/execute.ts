@@ -17,6 +17,7 @@ import type { Workload } from "../workloads/types.ts";
 import { STORE_FILES } from "../store.ts";
 import { Progress } from "../report/progress.ts";
 import type { RunSpec } from "./spec.ts";
+import { LiveCheck, type LiveViolation } from "./live-check.ts";
 
 export interface ExecuteInput {
   spec: RunSpec;
@@ -37,11 +38,15 @@ export interface Execution {
   /** What went wrong in the harness or environment, if anything (not an interruption). */
   error?: unknown;
   incomplete: boolean;
+  /** The live check's first violation, when --stop-on-violation ended the run on it. */
+  stoppedOnViolation?: LiveViolation;
 }
 
 /** How long the target gets to come up at the start, and after the final heal. */
 const READY_TIMEOUT_MS = 60_000;
 const RECOVER_TIMEOUT_MS = 30_000;
+/** How often the live check looks at the history so far (a check still going delays it). */
+const LIVE_CHECK_EVERY_MS = 3_000;
 
 export async function execute(input: ExecuteInput): Promise<Execution> {
   const { spec, target, workload, plan, interrupted } = input;
@@ -50,26 +55,50 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
   let nemesis: Nemesis | undefined;
   let pool: WorkerPool | undefined;
   let progress: Progress | undefined;
+  let liveCheck: LiveCheck | undefined;
+  let stoppedOnViolation: LiveViolation | undefined;
   let error: unknown;
   let phase = "setup";
+  // Aborted by the live check's first violation when the run is to stop on one.
+  const violated = new AbortController();
+  let clock: RunClock | undefined;
   try {
+    // Prepared while the cluster comes up: the check's thread takes a moment to build.
+    const liveCheckReady = spec.liveCheck
+      ? LiveCheck.start(workload.checkers, {
+          everyMs: LIVE_CHECK_EVERY_MS,
+          budget: { timeLimitMs: spec.checkTimeLimitMs, memoryLimitMb: spec.checkMemoryLimitMb },
+          nowMs: () => clock?.elapsedMs() ?? 0,
+          onViolation: (v) => {
+            if (!spec.stopOnViolation || phase !== "main") return;
+            stoppedOnViolation = v;
+            violated.abort();
+          },
+        })
+      : Promise.resolve(undefined);
+    liveCheckReady.catch(() => undefined);
     const clusterSpec = await target.clusterSpec({ nodes: spec.nodes, variant: spec.variant });
     if (interrupted.aborted) throw new Interrupted();
     cluster = await input.createCluster({ ...clusterSpec, nodes: spec.nodes });
     const live = cluster;
     background = await target.background?.(live);
     await unlessInterrupted(target.awaitReady(live, READY_TIMEOUT_MS), interrupted);
+    liveCheck = await liveCheckReady;
+    const recorder = liveCheck ? liveCheck.tee(input.history) : input.history;
+    const check = liveCheck;
 
     // The run's clock starts with the client ops: op times and the schedule share it.
-    const clock = new RunClock();
-    nemesis = new Nemesis(live, target, input.history, clock);
+    clock = new RunClock();
+    const runClock = clock;
+    nemesis = new Nemesis(live, target, recorder, clock);
     const nem = nemesis;
     progress = new Progress(
       {
-        elapsedMs: () => clock.elapsedMs(),
+        elapsedMs: () => runClock.elapsedMs(),
         totalMs: spec.timeLimitSeconds * 1000,
         faults: () => nem.activeFaults().map((f) => f.label),
         phase: () => phase,
+        check: check ? () => check.status() : undefined,
       },
       { stream: input.progressStream },
     );
@@ -77,7 +106,7 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
       concurrency: spec.concurrency,
       nodes: live.nodes,
       openClient: (node) => target.client(live, node, workload.messages),
-      recorder: input.history,
+      recorder,
       clock,
       rng: plan.rng,
       timeoutMs: spec.timeoutMs,
@@ -87,9 +116,10 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
 
     await pool.run(plan.setup, interrupted);
     phase = "main";
+    liveCheck?.run();
     // If either side fails, the other is stopped too before the error is handled.
     const failed = new AbortController();
-    const stopMain = AbortSignal.any([interrupted, failed.signal]);
+    const stopMain = AbortSignal.any([interrupted, failed.signal, violated.signal]);
     // Every worker waits on these signals at once: more listeners than Node's default 10.
     setMaxListeners(0, stopMain, interrupted);
     const settled = await Promise.allSettled(
@@ -97,14 +127,18 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
         pool.run(
           plan.main,
           stopMain,
-          spec.rate > 0 ? new Pacer(spec.rate, clock.elapsedMs()) : undefined,
+          spec.rate > 0 ? new Pacer(spec.rate, runClock.elapsedMs()) : undefined,
         ),
         nemesis.run(plan.schedule, stopMain),
       ].map((p) => p.catch((err) => (failed.abort(), Promise.reject(err)))),
     );
     for (const s of settled) if (s.status === "rejected") throw s.reason;
 
-    if (!interrupted.aborted) {
+    if (violated.signal.aborted) {
+      // Stopped on a violation: heal and store it now; nothing after can undo the verdict.
+      phase = "heal";
+      await nemesis.healAll();
+    } else if (!interrupted.aborted) {
       phase = "heal";
       await nemesis.healAll();
       phase = "settle";
@@ -121,6 +155,7 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
   } finally {
     phase = "teardown";
     progress?.stop();
+    await liveCheck?.stop().catch(() => undefined);
     await pool?.close().catch(() => undefined);
     await nemesis?.healAll().catch(() => undefined);
     await background?.stop().catch(() => undefined);
@@ -130,7 +165,7 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
     }
     await input.history.close();
   }
-  return { clusterId: cluster?.id, error, incomplete: interrupted.aborted };
+  return { clusterId: cluster?.id, error, incomplete: interrupted.aborted, stoppedOnViolation };
 }
 
 /** Each node's container output and the target's log files, into <run dir>/logs/. */

@@ -94,6 +94,13 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
           memoryLimitMb: spec.checkMemoryLimitMb,
         });
 
+  // A run the live check stopped says so first: when, and which checkers found what.
+  const stopped = execution.stoppedOnViolation;
+  if (stopped)
+    analysis.explanation.unshift(
+      `Stopped at ${(stopped.atMs / 1000).toFixed(1)} s on the live check's first violation (${stopped.violated.join(", ")}, in the first ${stopped.ops} ops); --stop-on-violation`,
+    );
+
   // Stage store and report.
   const durationSeconds = (Date.now() - startedAt) / 1000;
   const opCounts = writeArtifacts({
@@ -104,7 +111,18 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
     incomplete: execution.incomplete,
     durationSeconds,
     // The runtime's id of the cluster (its containers and network carry it as a label).
-    extra: execution.clusterId ? { cluster: execution.clusterId } : {},
+    extra: {
+      ...(execution.clusterId ? { cluster: execution.clusterId } : {}),
+      ...(stopped
+        ? {
+            stoppedOnViolation: {
+              atSeconds: Math.round(stopped.atMs) / 1000,
+              ops: stopped.ops,
+              violated: stopped.violated,
+            },
+          }
+        : {}),
+    },
   });
   linkLatest(spec.store, dir);
 

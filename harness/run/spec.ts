@@ -25,6 +25,10 @@ export interface RunSpec {
   /** Budget of the checker. */
   checkTimeLimitMs: number;
   checkMemoryLimitMb: number;
+  /** Check the history while the run goes on (prefix-closed checkers, every few seconds). */
+  liveCheck: boolean;
+  /** End the main phase at the live check's first violation (then heal and store). */
+  stopOnViolation: boolean;
   /** A --bin run: what program ran (stored in test.json; see targets/bin). */
   program?: Record<string, unknown>;
 }
@@ -41,6 +45,8 @@ export const RUN_DEFAULTS = {
   store: "store",
   checkTimeLimitMs: 60_000,
   checkMemoryLimitMb: 1024,
+  liveCheck: true,
+  stopOnViolation: false,
 } as const;
 
 /** Throw a UserError naming the first bad parameter. */

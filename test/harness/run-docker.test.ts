@@ -85,9 +85,36 @@ test("the local-read variant is found invalid by a default run", async () => {
   assert.match(readFileSync(join(r.dir!, "junit.xml"), "utf8"), /<failure/);
 });
 
+test("--stop-on-violation ends a 60 s run of local-read within seconds of the violation, cleaned up", async () => {
+  const started = Date.now();
+  const r = await faultline([
+    "--target",
+    "raft",
+    "--variant",
+    "local-read",
+    "--time-limit",
+    "60",
+    "--seed",
+    "2",
+    "--stop-on-violation",
+  ]);
+  const wallS = (Date.now() - started) / 1000;
+  assert.equal(r.code, EXIT.invalid, r.output);
+  const stopped = /Stopped at ([\d.]+) s on the live check's first violation \(linearizable/.exec(
+    r.output,
+  );
+  assert.ok(stopped, r.output);
+  const res = results(r.dir!);
+  assert.equal(res.stoppedOnViolation.atSeconds.toFixed(1), stopped[1]);
+  // Stopped, healed, torn down and stored well before the main phase alone would have ended.
+  assert.ok(wallS < 50, `took ${wallS} s`);
+  assert.equal(await leftovers(res.cluster), 0);
+});
+
 // Lost term/vote state shows when a staggered kill's restarted majority elects and commits,
-// and a survivor wakes, wins and overwrites those entries. One run: caught on every seed
-// measured (1-5, also with a CPU hog beside it), see docs/running.md.
+// and a survivor wakes, wins and overwrites those entries. Caught on every seed measured
+// (1-5, also with a CPU hog beside it; 21-26), see docs/running.md, but seed 1 was missed once
+// in a CI run on a busy machine, so a miss gets a second seed.
 test("the no-persist variant is caught by a default run with kills (partition,kill)", async () => {
   const r = await faultline([
     "--target",
@@ -100,6 +127,9 @@ test("the no-persist variant is caught by a default run with kills (partition,ki
     "30",
     "--seed",
     "1",
+    // Missed once in a CI run on a busy machine: a second seed after a miss.
+    "--test-count",
+    "2",
   ]);
   assert.equal(r.code, EXIT.invalid, r.output);
 });

@@ -9,6 +9,8 @@ import { readHistory } from "../../histories/jsonl.ts";
 import { getWorkload } from "../../harness/workloads/index.ts";
 import { runTest, type RunDeps } from "../../harness/run/orchestrate.ts";
 import { RUN_DEFAULTS, type RunSpec } from "../../harness/run/spec.ts";
+import { prefixClosedSpecs } from "../../harness/run/live-check.ts";
+import { Progress } from "../../harness/report/progress.ts";
 import { EXIT, UserError } from "../../core/errors.ts";
 import { fakeCluster, fakeTarget, type FakeTargetOptions } from "./fakes.ts";
 import { Writable } from "node:stream";
@@ -93,6 +95,54 @@ test("a system with stale reads is found invalid, with an explanation", async ()
   assert.ok(outcome.explanation.length > 1);
   assert.match(readFileSync(join(outcome.dir, "report.html"), "utf8"), /INVALID/);
   assert.match(readFileSync(join(outcome.dir, "junit.xml"), "utf8"), /<failure/);
+});
+
+test("--stop-on-violation: the live check's first violation ends the run within seconds, healed and stored", async () => {
+  const { spec, deps, calls } = setup({ stale: true });
+  spec.timeLimitSeconds = 60;
+  spec.stopOnViolation = true;
+  const t0 = Date.now();
+  const outcome = await runTest(spec, deps);
+  const seconds = (Date.now() - t0) / 1000;
+  assert.ok(seconds < 20, `stopped after ${seconds} s of a 60 s run`);
+  assert.equal(outcome.exitCode, EXIT.invalid);
+  assert.equal(outcome.incomplete, false);
+  assert.match(
+    outcome.explanation[0]!,
+    /^Stopped at [\d.]+ s on the live check's first violation \(linearizable/,
+  );
+  const results = JSON.parse(readFileSync(join(outcome.dir, "results.json"), "utf8"));
+  assert.deepEqual(results.stoppedOnViolation.violated, ["linearizable"]);
+  assert.ok(results.stoppedOnViolation.atSeconds < seconds);
+  // Healed before teardown: every pause resumed.
+  assert.equal(
+    calls.filter((c) => c.startsWith("pause")).length,
+    calls.filter((c) => c.startsWith("resume")).length,
+  );
+  // The progress line carries the verdict so far.
+  const progress = new Progress(
+    {
+      elapsedMs: () => 3000,
+      totalMs: 60_000,
+      faults: () => [],
+      phase: () => "main",
+      check: () => "check: no violation in 120 ops",
+    },
+    { stream: quiet },
+  );
+  assert.match(progress.line(), /faults: none \| check: no violation in 120 ops$/);
+});
+
+test("a live check runs only prefix-closed checkers; without --stop-on-violation a violation does not end the run", async () => {
+  const { spec, deps } = setup({ stale: true });
+  spec.timeLimitSeconds = 4;
+  const outcome = await runTest(spec, deps);
+  assert.equal(outcome.exitCode, EXIT.invalid);
+  assert.doesNotMatch(outcome.explanation[0]!, /^Stopped at/);
+  assert.deepEqual(
+    prefixClosedSpecs(getWorkload("lin-kv", { nodes: ["n1"] }).checkers).map((s) => s.checker),
+    ["linearizable"],
+  );
 });
 
 test("an interrupted run heals, tears down, and stores a readable history marked incomplete", async () => {

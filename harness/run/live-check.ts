@@ -1,0 +1,130 @@
+// Verdicts while the run goes on. Every few seconds the ops recorded since the last check go to
+// a thread of their own (live-check-worker.ts), which checks the whole history so far with the
+// run's prefix-closed checkers: a violation in a prefix stays a violation however the run goes
+// on, so a verdict of INVALID here is final. The progress line shows the verdict so far; with
+// --stop-on-violation the first violation ends the main phase (execute.ts).
+//
+// Each check covers the history from its first op (a re-check, not a window): simple and
+// exact, and cheap for runs of minutes; hour-long runs would want checked windows released.
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { getChecker, type CheckBudget, type CheckerSpec } from "../../checkers/index.ts";
+import type { Op, Recorder } from "../../histories/op.ts";
+import { bundle } from "../../targets/host/bundle.ts";
+import type { LiveCheckReply, LiveCheckRequest } from "./live-check-worker.ts";
+
+export interface LiveViolation {
+  /** Run-clock ms when the check that found it finished. */
+  atMs: number;
+  /** Ops in the prefix that was checked. */
+  ops: number;
+  violated: string[];
+  explanation: string[];
+}
+
+export interface LiveCheckOptions {
+  /** Ms between checks (a check still going delays the next). */
+  everyMs: number;
+  budget: CheckBudget;
+  /** The run clock's ms. */
+  nowMs(): number;
+  onViolation(violation: LiveViolation): void;
+}
+
+const WORKER_ENTRY = fileURLToPath(new URL("./live-check-worker.ts", import.meta.url));
+
+/** The specs whose checkers may judge a prefix of a run. */
+export function prefixClosedSpecs(specs: CheckerSpec[]): CheckerSpec[] {
+  return specs.filter((s) => getChecker(s.checker).prefixClosed === true);
+}
+
+export class LiveCheck {
+  private unsent: Op[] = [];
+  private busy = false;
+  private timer: NodeJS.Timeout | undefined;
+  private latest: LiveCheckReply | undefined;
+  private failure: string | undefined;
+  violation: LiveViolation | undefined;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly options: LiveCheckOptions,
+  ) {
+    worker.on("message", (reply: LiveCheckReply) => this.receive(reply));
+    // A live check that breaks must not break the run: the verdict after the run decides.
+    worker.on("error", (err) => {
+      this.failure = err.message;
+      this.busy = false;
+    });
+  }
+
+  /** A live check of `specs`' prefix-closed checkers; undefined when none is. */
+  static async start(
+    specs: CheckerSpec[],
+    options: LiveCheckOptions,
+  ): Promise<LiveCheck | undefined> {
+    const live = prefixClosedSpecs(specs);
+    if (live.length === 0) return undefined;
+    // Bundled to plain JavaScript: a worker thread does not inherit the TypeScript loader.
+    const code = await bundle(WORKER_ENTRY);
+    const worker = new Worker(code, {
+      eval: true,
+      workerData: { specs: live, budget: options.budget },
+    });
+    worker.unref();
+    return new LiveCheck(worker, options);
+  }
+
+  /** Wraps `recorder` so that every op it records is also kept for the next check. */
+  tee(recorder: Recorder): Recorder {
+    return {
+      append: (op) => {
+        const full = recorder.append(op);
+        this.unsent.push(full);
+        return full;
+      },
+    };
+  }
+
+  /** Starts checking every `everyMs`. */
+  run(): void {
+    this.timer = setInterval(() => this.send(), this.options.everyMs);
+    this.timer.unref();
+  }
+
+  /** The verdict so far, for the progress line. */
+  status(): string {
+    if (this.violation)
+      return `check: INVALID (${this.violation.violated.join(", ")}) at ${(this.violation.atMs / 1000).toFixed(0)}s`;
+    if (this.failure) return `check: failed (${this.failure})`;
+    if (!this.latest) return "check: pending";
+    const verdict = this.latest.valid === true ? "no violation" : "unknown";
+    return `check: ${verdict} in ${this.latest.ops} ops`;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.worker.terminate();
+  }
+
+  private send(): void {
+    if (this.busy || this.violation || this.failure) return;
+    this.busy = true;
+    const request: LiveCheckRequest = { ops: this.unsent };
+    this.unsent = [];
+    this.worker.postMessage(request);
+  }
+
+  private receive(reply: LiveCheckReply): void {
+    this.busy = false;
+    this.latest = reply;
+    if (reply.valid !== false || this.violation) return;
+    this.violation = {
+      atMs: this.options.nowMs(),
+      ops: reply.ops,
+      violated: reply.violated,
+      explanation: reply.explanation,
+    };
+    this.options.onViolation(this.violation);
+  }
+}
