@@ -17,7 +17,7 @@ import type { Workload } from "../workloads/types.ts";
 import { STORE_FILES } from "../store.ts";
 import { Progress } from "../report/progress.ts";
 import type { RunSpec } from "./spec.ts";
-import { LiveCheck, type LiveViolation } from "./live-check.ts";
+import { LiveCheck, type LiveCheckStats, type LiveViolation } from "./live-check.ts";
 
 export interface ExecuteInput {
   spec: RunSpec;
@@ -40,6 +40,8 @@ export interface Execution {
   incomplete: boolean;
   /** The live check's first violation, when --stop-on-violation ended the run on it. */
   stoppedOnViolation?: LiveViolation;
+  /** What the live check did, if the run had one. */
+  liveCheck?: LiveCheckStats;
 }
 
 /** How long the target gets to come up at the start, and after the final heal. */
@@ -165,7 +167,13 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
     }
     await input.history.close();
   }
-  return { clusterId: cluster?.id, error, incomplete: interrupted.aborted, stoppedOnViolation };
+  return {
+    clusterId: cluster?.id,
+    error,
+    incomplete: interrupted.aborted,
+    stoppedOnViolation,
+    liveCheck: liveCheck?.stats,
+  };
 }
 
 /** Each node's container output and the target's log files, into <run dir>/logs/. */

@@ -22,6 +22,15 @@ export interface LiveViolation {
   explanation: string[];
 }
 
+/** What the live check did, for results.json. */
+export interface LiveCheckStats {
+  checks: number;
+  /** Ops in the last prefix checked. */
+  lastOps: number;
+  /** The longest single check, ms. */
+  slowestMs: number;
+}
+
 export interface LiveCheckOptions {
   /** Ms between checks (a check still going delays the next). */
   everyMs: number;
@@ -45,6 +54,7 @@ export class LiveCheck {
   private latest: LiveCheckReply | undefined;
   private failure: string | undefined;
   violation: LiveViolation | undefined;
+  readonly stats: LiveCheckStats = { checks: 0, lastOps: 0, slowestMs: 0 };
 
   private constructor(
     private readonly worker: Worker,
@@ -118,6 +128,9 @@ export class LiveCheck {
   private receive(reply: LiveCheckReply): void {
     this.busy = false;
     this.latest = reply;
+    this.stats.checks++;
+    this.stats.lastOps = reply.ops;
+    this.stats.slowestMs = Math.max(this.stats.slowestMs, Math.round(reply.elapsedMs));
     if (reply.valid !== false || this.violation) return;
     this.violation = {
       atMs: this.options.nowMs(),

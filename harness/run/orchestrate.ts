@@ -113,6 +113,7 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
     // The runtime's id of the cluster (its containers and network carry it as a label).
     extra: {
       ...(execution.clusterId ? { cluster: execution.clusterId } : {}),
+      ...(execution.liveCheck ? { liveCheck: execution.liveCheck } : {}),
       ...(stopped
         ? {
             stoppedOnViolation: {
