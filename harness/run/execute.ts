@@ -49,6 +49,9 @@ const READY_TIMEOUT_MS = 60_000;
 const RECOVER_TIMEOUT_MS = 30_000;
 /** How often the live check looks at the history so far (a check still going delays it). */
 const LIVE_CHECK_EVERY_MS = 3_000;
+/** A live check that needs more than this answers unknown: the check after the run has the
+ *  full budget, and the system under test needs the CPU more. */
+const LIVE_CHECK_BUDGET = { timeLimitMs: 10_000, memoryLimitMb: 512 };
 
 export async function execute(input: ExecuteInput): Promise<Execution> {
   const { spec, target, workload, plan, interrupted } = input;
@@ -69,7 +72,10 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
     const liveCheckReady = spec.liveCheck
       ? LiveCheck.start(workload.checkers, {
           everyMs: LIVE_CHECK_EVERY_MS,
-          budget: { timeLimitMs: spec.checkTimeLimitMs, memoryLimitMb: spec.checkMemoryLimitMb },
+          budget: {
+            timeLimitMs: Math.min(spec.checkTimeLimitMs, LIVE_CHECK_BUDGET.timeLimitMs),
+            memoryLimitMb: Math.min(spec.checkMemoryLimitMb, LIVE_CHECK_BUDGET.memoryLimitMb),
+          },
           nowMs: () => clock?.elapsedMs() ?? 0,
           onViolation: (v) => {
             if (!spec.stopOnViolation || phase !== "main") return;

@@ -6,6 +6,7 @@
 //
 // Each check covers the history from its first op (a re-check, not a window): simple and
 // exact, and cheap for runs of minutes; hour-long runs would want checked windows released.
+// Checks never overlap: the next is scheduled when one ends.
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { getChecker, type CheckBudget, type CheckerSpec } from "../../checkers/index.ts";
@@ -32,7 +33,8 @@ export interface LiveCheckStats {
 }
 
 export interface LiveCheckOptions {
-  /** Ms between checks (a check still going delays the next). */
+  /** Ms between checks at the least. After a slow check the pause is twice its length, so
+   *  checking never takes more than a third of a core from the system under test. */
   everyMs: number;
   budget: CheckBudget;
   /** The run clock's ms. */
@@ -51,6 +53,7 @@ export class LiveCheck {
   private unsent: Op[] = [];
   private busy = false;
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private latest: LiveCheckReply | undefined;
   private failure: string | undefined;
   violation: LiveViolation | undefined;
@@ -96,10 +99,9 @@ export class LiveCheck {
     };
   }
 
-  /** Starts checking every `everyMs`. */
+  /** Starts checking: the first check in `everyMs`. */
   run(): void {
-    this.timer = setInterval(() => this.send(), this.options.everyMs);
-    this.timer.unref();
+    this.schedule(this.options.everyMs);
   }
 
   /** The verdict so far, for the progress line. */
@@ -113,12 +115,19 @@ export class LiveCheck {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
+    this.stopped = true;
     await this.worker.terminate();
   }
 
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => this.send(), ms);
+    this.timer.unref();
+  }
+
   private send(): void {
-    if (this.busy || this.violation || this.failure) return;
+    if (this.busy || this.violation || this.failure || this.stopped) return;
     this.busy = true;
     const request: LiveCheckRequest = { ops: this.unsent };
     this.unsent = [];
@@ -131,6 +140,7 @@ export class LiveCheck {
     this.stats.checks++;
     this.stats.lastOps = reply.ops;
     this.stats.slowestMs = Math.max(this.stats.slowestMs, Math.round(reply.elapsedMs));
+    if (reply.valid !== false) this.schedule(Math.max(this.options.everyMs, 2 * reply.elapsedMs));
     if (reply.valid !== false || this.violation) return;
     this.violation = {
       atMs: this.options.nowMs(),
