@@ -3,6 +3,7 @@
 //   (a) one register, 20 processes, ~100 ops, many info ops
 //   (b) a 10-key kv, 50 clients, 2,000 ops              (target: within 100 ms)
 //   (c) 1,000,000 ops over 1,000 keys                    (target: within 10 s and 1 GiB)
+//   (c-cli) the same history from a JSONL file through `bin/faultline check`
 //   parse: JSONL and EDN throughput, and the JSONL writer's
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -157,6 +158,26 @@ async function parseCase(): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/** The path a user takes: the history in a JSONL file, `bin/faultline check` on it, timed
+ *  with its own peak memory (GNU time's max RSS of the CLI process). */
+async function cliCase(name: string, gen: GenOptions): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "faultline-bench-"));
+  const file = path.join(dir, "history.jsonl");
+  const w = HistoryWriter.open(file);
+  for (const { index: _index, ...op } of generate(gen)) w.append(op);
+  await w.close();
+  const cli = path.join(fileURLToPath(new URL("..", import.meta.url)), "bin/faultline");
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", cli, "check", "--model", "kv", file], {
+    encoding: "utf8",
+  });
+  const [wallS, maxKb] = (r.stderr.trim().split("\n").pop() ?? "").split(" ").map(Number);
+  const verdict = r.stdout.split("\n")[0]?.slice(0, 60);
+  console.log(
+    `${name} through the CLI: ${gen.ops} ops in a ${mb(fs.statSync(file).size)} file -> exit ${r.status} (${verdict}) in ${wallS} s, peak RSS ${mb((maxKb ?? 0) * 1024)}`,
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
 const CASES: Record<string, () => Promise<void>> = {
   a: () =>
     checkCase(
@@ -168,6 +189,14 @@ const CASES: Record<string, () => Promise<void>> = {
     checkCase("(b) 10-key kv", { keys: 10, clients: 50, ops: 2_000, infoRate: 0.05, seed: 2 }),
   c: () =>
     checkCase("(c) 1M ops, 1,000 keys", {
+      keys: 1_000,
+      clients: 100,
+      ops: 1_000_000,
+      infoRate: 0.01,
+      seed: 3,
+    }),
+  "c-cli": () =>
+    cliCase("(c) 1M ops, 1,000 keys", {
       keys: 1_000,
       clients: 100,
       ops: 1_000_000,

@@ -3,6 +3,7 @@
 // truncated last line (the one the writer was in the middle of).
 import fs from "node:fs";
 import readline from "node:readline";
+import { StringDecoder } from "node:string_decoder";
 import { parseJsonKeepingBigIntegers } from "../core/big-integers.ts";
 import { UserError } from "../core/errors.ts";
 import type { Op, OpType } from "./op.ts";
@@ -69,6 +70,8 @@ export class HistoryWriter {
 }
 
 const TYPES = new Set<string>(["invoke", "ok", "fail", "info"]);
+/** readHistory reads the file in pieces of this size. */
+const READ_CHUNK_BYTES = 4 << 20;
 
 /** Checks one parsed JSONL line is an Op; returns what is wrong, or undefined. */
 function opProblem(v: unknown): string | undefined {
@@ -159,13 +162,47 @@ async function fileEndsWithNewline(path: string): Promise<boolean> {
   }
 }
 
-/** Reads a whole JSONL history. */
+/** Reads a whole JSONL history, in chunks of a few MB: the file's text is never held whole
+ *  beside its ops, and no per-line promise is paid (a 1M-op file: a few seconds). A final
+ *  line cut short by a crash is ignored, as in streamHistory. */
 export async function readHistory(path: string): Promise<Op[]> {
+  let fd: number;
+  try {
+    if (!(await fs.promises.stat(path)).isFile()) throw new Error("not a file");
+    fd = fs.openSync(path, "r");
+  } catch {
+    throw new UserError(`Cannot read history file ${path}; check the path names a readable file.`);
+  }
   const ops: Op[] = [];
   const lines: number[] = [];
-  for await (const { op, line } of streamHistoryLines(path)) {
-    ops.push(op);
-    lines.push(line);
+  const add = (text: string, lineNo: number) => {
+    ops.push(parseLine(text, path, lineNo, ops.length));
+    lines.push(lineNo);
+  };
+  try {
+    const buf = Buffer.alloc(READ_CHUNK_BYTES);
+    const decoder = new StringDecoder("utf8");
+    let carry = "";
+    let lineNo = 0;
+    for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf)) {
+      const parts = (carry + decoder.write(buf.subarray(0, n))).split("\n");
+      carry = parts.pop()!;
+      for (const text of parts) {
+        lineNo++;
+        if (text.trim() !== "") add(text, lineNo);
+      }
+    }
+    carry += decoder.end();
+    // Text after the last newline: a line the writer was in the middle of, forgiven if broken.
+    if (carry.trim() !== "") {
+      try {
+        add(carry, lineNo + 1);
+      } catch {
+        // truncated by a crash: ignored
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
   }
   recordSource(ops, path, lines);
   return ops;

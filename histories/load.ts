@@ -4,7 +4,7 @@
 //   - Jepsen log lines (jepsen.log): lines containing `jepsen.util - <process> :<type>`
 import fs from "node:fs";
 import { UserError } from "../core/errors.ts";
-import { parseJsonl } from "./jsonl.ts";
+import { parseJsonl, readHistory } from "./jsonl.ts";
 import { parseJepsenEdn, parseJepsenLog } from "./jepsen.ts";
 import type { Op } from "./op.ts";
 
@@ -38,24 +38,50 @@ export function parseHistory(text: string, format: HistoryFormat, path: string):
   }
 }
 
-/** Reads the history at `path` (JSONL, Jepsen EDN or Jepsen log), detecting its format. */
+/** Reads the history at `path` (JSONL, Jepsen EDN or Jepsen log), detecting its format from
+ *  its first megabyte. JSONL is streamed line by line: the text of a large history is never
+ *  held whole beside its ops. */
 export async function loadHistory(path: string): Promise<Op[]> {
+  let head: string;
+  try {
+    head = await readHead(path, 1 << 20);
+  } catch (e) {
+    throw cannotRead(path, e);
+  }
+  if (head.trim() === "")
+    throw new UserError(`History ${path} is empty; pass a file with at least one operation.`);
+  const format = detectFormat(head, path);
+  if (format === "jsonl") return readHistory(path);
   let text: string;
   try {
     text = await fs.promises.readFile(path, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "it does not exist"
-        : code === "EISDIR"
-          ? "it is a directory"
-          : `${code ?? "unreadable"}`;
-    throw new UserError(
-      `Cannot read history ${path}: ${why}; pass a history.jsonl, history.edn or Jepsen log file.`,
-    );
+    throw cannotRead(path, e);
   }
-  if (text.trim() === "")
-    throw new UserError(`History ${path} is empty; pass a file with at least one operation.`);
-  return parseHistory(text, detectFormat(text, path), path);
+  return parseHistory(text, format, path);
+}
+
+async function readHead(path: string, bytes: number): Promise<string> {
+  const fh = await fs.promises.open(path, "r");
+  try {
+    if ((await fh.stat()).isDirectory()) throw Object.assign(new Error(), { code: "EISDIR" });
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead).toString("utf8");
+  } finally {
+    await fh.close();
+  }
+}
+
+function cannotRead(path: string, e: unknown): UserError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why =
+    code === "ENOENT"
+      ? "it does not exist"
+      : code === "EISDIR"
+        ? "it is a directory"
+        : `${code ?? "unreadable"}`;
+  return new UserError(
+    `Cannot read history ${path}: ${why}; pass a history.jsonl, history.edn or Jepsen log file.`,
+  );
 }
