@@ -16,13 +16,13 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const SEEDS = (process.env.FAULTLINE_BENCH_SEEDS ?? "701,702,703,704,705").split(",").map(Number);
 const store = mkdtempSync(join(tmpdir(), "faultline-bench-live-"));
 
-const VARIANTS: { target: string; variant: string; extra: string[] }[] = [
-  { target: "raft", variant: "local-read", extra: [] },
-  { target: "raft", variant: "no-persist", extra: [] },
-  { target: "raft", variant: "vote-stale-log", extra: [] },
-  { target: "two-phase-commit", variant: "abort-on-timeout", extra: [] },
-  { target: "two-phase-commit", variant: "no-decision-log", extra: [] },
-  { target: "two-phase-commit", variant: "vote-not-logged", extra: [] },
+const VARIANTS: { target: string; variant: string }[] = [
+  { target: "raft", variant: "local-read" },
+  { target: "raft", variant: "no-persist" },
+  { target: "raft", variant: "vote-stale-log" },
+  { target: "two-phase-commit", variant: "abort-on-timeout" },
+  { target: "two-phase-commit", variant: "no-decision-log" },
+  { target: "two-phase-commit", variant: "vote-not-logged" },
 ];
 
 interface Stored {
@@ -67,7 +67,6 @@ for (const v of VARIANTS) {
       "--seed",
       String(seed),
       "--stop-on-violation",
-      ...v.extra,
     ]);
     const s = r.stored.stoppedOnViolation;
     if (s) stops.push(s.atSeconds);

@@ -1,8 +1,7 @@
 // history.jsonl: one Op per line. The writer appends and flushes as it goes so that a control
-// process killed mid-run leaves a readable history; the reader streams and tolerates a
-// truncated last line (the one the writer was in the middle of).
+// process killed mid-run leaves a readable history; the reader reads in chunks and tolerates
+// a truncated last line (the one the writer was in the middle of).
 import fs from "node:fs";
-import readline from "node:readline";
 import { StringDecoder } from "node:string_decoder";
 import { parseJsonKeepingBigIntegers } from "../core/big-integers.ts";
 import { UserError } from "../core/errors.ts";
@@ -113,58 +112,47 @@ function parseLine(text: string, file: string, lineNo: number, position: number)
   return op;
 }
 
-/** Streams the ops of a JSONL history. A final line cut short by a crash is ignored. */
-export async function* streamHistory(path: string): AsyncGenerator<Op> {
-  for await (const { op } of streamHistoryLines(path)) yield op;
-}
+/** Turns JSONL text, fed in pieces of any size, into ops with their lines. Blank lines are
+ *  skipped; text after the last newline is a line the writer was in the middle of when it was
+ *  killed, forgiven if it does not parse. */
+class JsonlOps {
+  readonly ops: Op[] = [];
+  private readonly lines: number[] = [];
+  private carry = "";
+  private lineNo = 0;
 
-/** Streams each op with the line it is on. */
-async function* streamHistoryLines(path: string): AsyncGenerator<{ op: Op; line: number }> {
-  let stream: fs.ReadStream;
-  try {
-    await fs.promises.access(path, fs.constants.R_OK);
-    if (!(await fs.promises.stat(path)).isFile()) throw new Error("not a file");
-    stream = fs.createReadStream(path, { encoding: "utf8" });
-  } catch {
-    throw new UserError(`Cannot read history file ${path}; check the path names a readable file.`);
-  }
-  const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
-  let lineNo = 0;
-  let position = 0;
-  // Hold one line back: only the last line may be truncated, and only then is it forgiven.
-  let pending: { text: string; lineNo: number } | undefined;
-  for await (const text of lines) {
-    lineNo++;
-    if (pending)
-      yield { op: parseLine(pending.text, path, pending.lineNo, position++), line: pending.lineNo };
-    pending = text.trim() === "" ? undefined : { text, lineNo };
-  }
-  if (pending) {
-    const endsWithNewline = await fileEndsWithNewline(path);
-    try {
-      yield { op: parseLine(pending.text, path, pending.lineNo, position++), line: pending.lineNo };
-    } catch (e) {
-      if (endsWithNewline) throw e; // a complete but malformed line
+  constructor(private readonly file: string) {}
+
+  feed(text: string): void {
+    const parts = (this.carry + text).split("\n");
+    this.carry = parts.pop()!;
+    for (const line of parts) {
+      this.lineNo++;
+      if (line.trim() !== "") this.add(line, this.lineNo);
     }
   }
-}
 
-async function fileEndsWithNewline(path: string): Promise<boolean> {
-  const fh = await fs.promises.open(path, "r");
-  try {
-    const { size } = await fh.stat();
-    if (size === 0) return true;
-    const buf = Buffer.alloc(1);
-    await fh.read(buf, 0, 1, size - 1);
-    return buf[0] === 0x0a;
-  } finally {
-    await fh.close();
+  /** The ops, once all text has been fed. */
+  end(): Op[] {
+    if (this.carry.trim() !== "") {
+      try {
+        this.add(this.carry, this.lineNo + 1);
+      } catch {
+        // truncated by a crash: ignored
+      }
+    }
+    recordSource(this.ops, this.file, this.lines);
+    return this.ops;
+  }
+
+  private add(text: string, lineNo: number): void {
+    this.ops.push(parseLine(text, this.file, lineNo, this.ops.length));
+    this.lines.push(lineNo);
   }
 }
 
 /** Reads a whole JSONL history, in chunks of a few MB: the file's text is never held whole
- *  beside its ops, and no per-line promise is paid (a 1M-op file: a few seconds). A final
- *  line cut short by a crash is ignored, as in streamHistory. */
+ *  beside its ops (a 1M-op file: a few seconds). */
 export async function readHistory(path: string): Promise<Op[]> {
   let fd: number;
   try {
@@ -173,58 +161,22 @@ export async function readHistory(path: string): Promise<Op[]> {
   } catch {
     throw new UserError(`Cannot read history file ${path}; check the path names a readable file.`);
   }
-  const ops: Op[] = [];
-  const lines: number[] = [];
-  const add = (text: string, lineNo: number) => {
-    ops.push(parseLine(text, path, lineNo, ops.length));
-    lines.push(lineNo);
-  };
+  const reader = new JsonlOps(path);
   try {
     const buf = Buffer.alloc(READ_CHUNK_BYTES);
     const decoder = new StringDecoder("utf8");
-    let carry = "";
-    let lineNo = 0;
-    for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf)) {
-      const parts = (carry + decoder.write(buf.subarray(0, n))).split("\n");
-      carry = parts.pop()!;
-      for (const text of parts) {
-        lineNo++;
-        if (text.trim() !== "") add(text, lineNo);
-      }
-    }
-    carry += decoder.end();
-    // Text after the last newline: a line the writer was in the middle of, forgiven if broken.
-    if (carry.trim() !== "") {
-      try {
-        add(carry, lineNo + 1);
-      } catch {
-        // truncated by a crash: ignored
-      }
-    }
+    for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf))
+      reader.feed(decoder.write(buf.subarray(0, n)));
+    reader.feed(decoder.end());
   } finally {
     fs.closeSync(fd);
   }
-  recordSource(ops, path, lines);
-  return ops;
+  return reader.end();
 }
 
 /** Parses JSONL text already in memory (used by loadHistory and the parser tests). */
 export function parseJsonl(text: string, file: string): Op[] {
-  const ops: Op[] = [];
-  const opLines: number[] = [];
-  const lines = text.split("\n");
-  const truncatedLast = !text.endsWith("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const t = lines[i].replace(/\r$/, "");
-    if (t.trim() === "") continue;
-    try {
-      ops.push(parseLine(t, file, i + 1, ops.length));
-      opLines.push(i + 1);
-    } catch (e) {
-      if (truncatedLast && i === lines.length - 1) break;
-      throw e;
-    }
-  }
-  recordSource(ops, file, opLines);
-  return ops;
+  const reader = new JsonlOps(file);
+  reader.feed(text);
+  return reader.end();
 }

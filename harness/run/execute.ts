@@ -142,13 +142,12 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
     );
     for (const s of settled) if (s.status === "rejected") throw s.reason;
 
-    if (violated.signal.aborted) {
-      // Stopped on a violation: heal and store it now; nothing after can undo the verdict.
+    if (!interrupted.aborted) {
       phase = "heal";
       await nemesis.healAll();
-    } else if (!interrupted.aborted) {
-      phase = "heal";
-      await nemesis.healAll();
+    }
+    // Stopped on a violation: store it now; settling and final ops cannot undo the verdict.
+    if (!interrupted.aborted && !violated.signal.aborted) {
       phase = "settle";
       await sleep(spec.settleSeconds * 1000, interrupted);
       await unlessInterrupted(

@@ -56,7 +56,7 @@ export class LiveCheck {
   private stopped = false;
   private latest: LiveCheckReply | undefined;
   private failure: string | undefined;
-  violation: LiveViolation | undefined;
+  private violation: LiveViolation | undefined;
   readonly stats: LiveCheckStats = { checks: 0, lastOps: 0, slowestMs: 0 };
 
   private constructor(
