@@ -78,11 +78,12 @@ test("the correct coordinator under kills and partitions for 30 s is valid", asy
 test("commit-before-log: a coordinator killed mid-commit loses money, and the run says so", async () => {
   // The loss needs a kill of the coordinator while a transfer has committed on one participant
   // and not the other, a window of milliseconds. Kills every 2 s (the first three of each
-  // cycle hit the coordinator: leader-majority, leader, all) meet it in every run measured
-  // (docs/atomic-commit.md, "The broken variant"); a second seed guards against a miss.
+  // cycle hit the coordinator: leader-majority, leader, all) meet it in about four runs of five
+  // (docs/atomic-commit.md, "The broken variant": 6/6 and 8/10 on unseen seeds); seeds 6 and 7
+  // both missed once in a CI run, so a series of up to three runs.
   const r = await faultline([
     ...["--variant", "commit-before-log", "--nemesis", "kill", "--nemesis-interval", "2"],
-    ...["--seed", "6", "--test-count", "2"],
+    ...["--seed", "6", "--test-count", "3"],
   ]);
   assert.equal(r.code, EXIT.invalid, r.output);
   const bank = results(r.dir).results.bank;
