@@ -36,6 +36,12 @@ export class HostClient implements Client {
     }
     const left = Math.max(1, timeoutMs - (Date.now() - started));
     const reply: Body | NoReply = await this.conn.request(this.nodeId, body, left);
+    if (reply === "timeout") {
+      // Give up on it for good: the host drops a request whose connection closed before it
+      // was read (a frozen node's backlog), and the next op gets a fresh connection.
+      void this.conn.close();
+      this.conn = undefined;
+    }
     return typeof reply === "string" ? noReplyCompletion(reply) : this.codec.complete(op, reply);
   }
 

@@ -356,8 +356,19 @@ export class NodeHost {
       if (this.serviceLink?.socket === socket && isServiceName(msg.src)) {
         return this.fromService(msg);
       }
-      this.clients.set(msg.src, socket);
-      this.onClientMessage(msg, socket);
+      // Handled a moment later, once the rest of what the socket held has been read: a client
+      // closes its connection when it gives up on a request, so a request found followed by
+      // that close was abandoned (its sender already recorded it as unknown) and is dropped.
+      // This matters after a freeze: the host then reads every request queued while it was
+      // frozen, and executing them all at once would let stale writes hide lost ones. Two
+      // turns of the event loop: libuv reads the close only in the poll after the data.
+      afterNextPoll(() => {
+        if (socket.readableEnded || socket.destroyed) {
+          return this.stats.dropped.add(`abandoned ${msg.body.type}`);
+        }
+        this.clients.set(msg.src, socket);
+        this.onClientMessage(msg, socket);
+      });
     });
   }
 
@@ -440,4 +451,9 @@ function byNodeNumber(a: string, b: string): number {
   const na = Number(a.replace(/^\D+/, ""));
   const nb = Number(b.replace(/^\D+/, ""));
   return na - nb || a.localeCompare(b);
+}
+
+/** Run `fn` after the event loop's next poll for I/O (what a socket held is read by then). */
+function afterNextPoll(fn: () => void): void {
+  setImmediate(() => setImmediate(fn));
 }

@@ -152,6 +152,7 @@ test("a staggered kill freezes the survivors, restarts the killed nodes first, t
   });
   assert.equal(start!.fault.kind === "kill" && start!.fault.who, "leader-majority");
   if (start!.fault.kind === "kill") start!.fault.freeze!.resumeAfterMs = 10;
+  if (start!.fault.kind === "kill") start!.fault.freeze!.handoverMs = 10;
   const nemesis = new Nemesis(
     fakeCluster(calls),
     { leader: async () => "n5" },
@@ -160,14 +161,24 @@ test("a staggered kill freezes the survivors, restarts the killed nodes first, t
   );
   await nemesis.run([start!, stop!], new AbortController().signal);
   const killed = calls.filter((c) => c.startsWith("kill")).map((c) => c.split(" ")[1]);
-  const paused = calls.filter((c) => c.startsWith("pause")).map((c) => c.split(" ")[1]);
+  const firstKill = calls.findIndex((c) => c.startsWith("kill"));
+  const paused = calls
+    .slice(0, firstKill)
+    .filter((c) => c.startsWith("pause"))
+    .map((c) => c.split(" ")[1]);
   assert.equal(killed.length, 3);
   assert.ok(killed.includes("n5"), "the leader is among the killed");
   assert.deepEqual([...killed, ...paused].sort(), ["n1", "n2", "n3", "n4", "n5"]);
   const lastStart = Math.max(...calls.map((c, i) => (c.startsWith("start") ? i : -1)));
   const firstResume = calls.findIndex((c) => c.startsWith("resume"));
   assert.ok(lastStart < firstResume, "killed nodes restart before the survivors resume");
-  assert.equal(calls.filter((c) => c.startsWith("resume")).length, 2);
+  // The handover: the restarted leader (n5, who the fake says leads) is frozen before the
+  // survivors resume and let go after them.
+  const heldBack = calls.lastIndexOf("pause n5");
+  assert.ok(heldBack > lastStart && heldBack < firstResume, calls.join(" | "));
+  const resumes = calls.filter((c) => c.startsWith("resume")).map((c) => c.split(" ")[1]);
+  assert.deepEqual(resumes.slice(0, 2).sort(), paused.sort());
+  assert.deepEqual(resumes.slice(2), ["n5"], calls.join(" | "));
 });
 
 test("a staggered kill's survivors resume only once a restarted node leads", async () => {
@@ -182,6 +193,7 @@ test("a staggered kill's survivors resume only once a restarted node leads", asy
   });
   assert.ok(start!.fault.kind === "kill" && start!.fault.freeze);
   start!.fault.freeze.resumeAfterMs = 10;
+  start!.fault.freeze.handoverMs = 10;
   // Who leads: the leader about to be killed, then nobody while the killed nodes restart, then
   // a frozen survivor (a stale answer), and only then a restarted node.
   let asked = 0;
@@ -205,7 +217,7 @@ test("a staggered kill's survivors resume only once a restarted node leads", asy
   const restartedLeads = calls.indexOf("leader? 5");
   assert.ok(restartedLeads > 0 && restartedLeads < firstResume, calls.join(" | "));
   const healed = rec.ops.filter((o) => o.process === "nemesis" && o.f === "start");
-  assert.deepEqual(healed.at(-1)?.detail, { restartedLeader: killed[0] });
+  assert.deepEqual(healed.at(-1)?.detail, { restartedLeader: killed[0], heldBackMs: 10 });
 });
 
 test("after a staggered kill, the next fault waits a quiet interval past the survivors' resume", () => {

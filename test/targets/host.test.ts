@@ -128,3 +128,26 @@ test("a client request that times out or loses its connection is info", async ()
   const refused = await c.invoke({ f: "write", key: "a", value: 3 }, 1000);
   assert.deepEqual(refused, { type: "fail", error: "connection-refused" });
 });
+
+test("a request its client gave up on while the host was frozen is dropped, not run late", async () => {
+  const hosts = new LocalHosts(["n1"], 17500, []);
+  all.push(hosts);
+  const py = new URL("../../targets/python-register/register.py", import.meta.url).pathname;
+  hosts.program.push("python3", "-u", py);
+  await hosts.start("n1");
+  const c = new HostClient("127.0.0.1", "n1", kvAndEcho, 17500);
+  assert.equal((await c.invoke({ f: "write", key: "a", value: 1 }, 1000)).type, "ok");
+  // Frozen like a paused container: the request waits in the socket, the client times out.
+  hosts.host("n1").proc!.kill("SIGSTOP");
+  const late = await c.invoke({ f: "write", key: "a", value: 2 }, 300);
+  assert.deepEqual(late, { type: "info", error: "timeout" });
+  await sleep(100);
+  hosts.host("n1").proc!.kill("SIGCONT");
+  await sleep(300);
+  // The next op gets a fresh connection; the abandoned write never took effect.
+  assert.deepEqual(await c.invoke({ f: "read", key: "a" }, 1000), { type: "ok", value: 1 });
+  const stats = await requestOnce("127.0.0.1", "n1", { type: "host_stats" }, 1000, 17500);
+  assert.ok(typeof stats !== "string");
+  assert.deepEqual(stats.dropped, { "abandoned write": 1 });
+  await c.close();
+});
