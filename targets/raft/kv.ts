@@ -37,6 +37,16 @@ function same(a: unknown, b: unknown): boolean {
 export class KvStore {
   private map = new Map<string, unknown>();
 
+  /** Every key and value, for a snapshot. */
+  entries(): [string, unknown][] {
+    return [...this.map];
+  }
+
+  /** Replace the whole state by a snapshot's. */
+  restore(entries: [string, unknown][]): void {
+    this.map = new Map(entries);
+  }
+
   /** Apply a command; returns the reply body for the client who asked for it. */
   apply(cmd: Command): Body {
     switch (cmd.type) {

@@ -17,6 +17,9 @@
 //        will eventually be sent to the other backups".
 //   [R7] Term, vote and log are on disk before any reply that depends on them, so a crash
 //        and restart (recovering from disk) cannot make a node forget a vote or an ack.
+//   [R8] Raft's log compaction (not in the notes; what keeps a long run's log bounded): a
+//        node replaces the applied prefix of its log by a snapshot of the state machine, and
+//        a leader sends its snapshot to a follower that needs entries it no longer has.
 //
 // Reads go through the log like writes, so a read is answered only by a node that was
 // leader when a majority accepted the read's entry: linearizable. Requests to a follower are
@@ -45,6 +48,8 @@ export interface RaftOptions {
   forwardTimeoutMs: number;
   /** Upper bound on entries per append_entries message (keeps it in one datagram). */
   maxEntriesPerMessage: number;
+  /** Compact the log once this many applied entries follow the last snapshot [R8]. */
+  snapshotEvery: number;
 }
 
 export const DEFAULT_OPTIONS: Omit<RaftOptions, "variant" | "storage"> = {
@@ -52,7 +57,19 @@ export const DEFAULT_OPTIONS: Omit<RaftOptions, "variant" | "storage"> = {
   heartbeatMs: 50,
   forwardTimeoutMs: 1000,
   maxEntriesPerMessage: 100,
+  snapshotEvery: 1000,
 };
+
+/** The state machine up to an index of the log, on disk in place of that prefix [R8]. */
+export interface Snapshot {
+  index: number;
+  term: number;
+  kv: [string, unknown][];
+}
+
+/** A log entry as stored on disk: with its index, so that entries a snapshot already covers
+ *  are recognised after a crash between writing the snapshot and rewriting the log. */
+type StoredEntry = Entry & { index: number };
 
 /** A client request waiting for its log entry to be applied. */
 interface Pending {
@@ -64,8 +81,11 @@ export class Raft {
   // Persistent state [R7]: saved before any reply that depends on it.
   currentTerm = 0;
   votedFor: string | null = null;
-  /** log[0] is the entry at index 1 [R2]. */
+  /** The entries after the snapshot: log[0] is the entry at index snapshotIndex + 1 [R2]. */
   log: Entry[] = [];
+  /** The last index and term the snapshot covers (0 without one) [R8]. */
+  snapshotIndex = 0;
+  snapshotTerm = 0;
 
   // Volatile state.
   role: Role = "follower";
@@ -99,17 +119,24 @@ export class Raft {
     node.on("request_vote_ok", (m) => this.onRequestVoteReply(m));
     node.on("append_entries", (m) => this.onAppendEntries(m));
     node.on("append_entries_ok", (m) => this.onAppendEntriesReply(m));
+    node.on("install_snapshot", (m) => this.onInstallSnapshot(m));
     for (const type of ["read", "write", "cas"]) node.on(type, (m) => this.onClientRequest(m));
     node.on("forward", (m) => this.onForward(m));
     node.on("role", (m) => this.onRole(m));
   }
 
   get lastIndex(): number {
-    return this.log.length;
+    return this.snapshotIndex + this.log.length;
+  }
+
+  /** The entry at an index after the snapshot (undefined at or before it, or past the end). */
+  entryAt(index: number): Entry | undefined {
+    return index > this.snapshotIndex ? this.log[index - this.snapshotIndex - 1] : undefined;
   }
 
   termAt(index: number): number {
-    return index === 0 ? 0 : (this.log[index - 1]?.term ?? 0);
+    if (index === this.snapshotIndex) return this.snapshotTerm;
+    return this.entryAt(index)?.term ?? 0;
   }
 
   private get majority(): number {
@@ -128,10 +155,16 @@ export class Raft {
         this.votedFor = meta.votedFor;
       }
     }
-    this.log = this.opts.storage.readRecords("log") as Entry[];
-    this.persistedIndex = this.log.length;
+    const snapshot = this.opts.storage.load("snapshot") as Snapshot | undefined;
+    if (snapshot) this.restoreSnapshot(snapshot);
+    const stored = this.opts.storage.readRecords("log") as StoredEntry[];
+    // Entries the snapshot covers are left over from a crash before the log was rewritten.
+    this.log = stored
+      .filter((e) => e.index > this.snapshotIndex)
+      .map(({ term, command }) => ({ term, command }));
+    this.persistedIndex = this.lastIndex;
     this.node.log(
-      `raft ${this.node.id} start: term ${this.currentTerm}, log ${this.log.length} entries, variant ${this.opts.variant}`,
+      `raft ${this.node.id} start: term ${this.currentTerm}, snapshot to ${this.snapshotIndex}, log ${this.log.length} entries, variant ${this.opts.variant}`,
     );
     this.resetElectionTimer();
   }
@@ -291,7 +324,7 @@ export class Raft {
     this.node.clock.after(0, () => {
       this.flushScheduled = false;
       if (this.persistedIndex < this.lastIndex) {
-        this.opts.storage.appendRecords("log", this.log.slice(this.persistedIndex));
+        this.opts.storage.appendRecords("log", this.stored(this.persistedIndex + 1));
         this.persistedIndex = this.lastIndex;
       }
       if (this.role !== "leader") return;
@@ -308,10 +341,12 @@ export class Raft {
 
   private sendAppendEntries(peer: string): void {
     const next = this.nextIndex.get(peer) ?? this.lastIndex + 1;
+    // The entries it needs are compacted away: it gets the snapshot instead [R8].
+    if (next <= this.snapshotIndex) return this.sendSnapshot(peer);
     const prev = next - 1;
     const entries = this.log.slice(
-      prev,
-      Math.min(prev + this.opts.maxEntriesPerMessage, this.persistedIndex),
+      prev - this.snapshotIndex,
+      Math.min(prev + this.opts.maxEntriesPerMessage, this.persistedIndex) - this.snapshotIndex,
     );
     this.sentUpTo.set(peer, prev + entries.length);
     this.node.send(peer, {
@@ -347,27 +382,38 @@ export class Raft {
     this.leaderId = b.leader_id;
     this.resetElectionTimer();
 
+    // Entries up to the snapshot are committed, so they are the leader's too: skip them.
+    let entries = b.entries;
+    let prevIndex = b.prev_log_index;
+    let prevTerm = b.prev_log_term;
+    if (prevIndex < this.snapshotIndex) {
+      const covered = Math.min(entries.length, this.snapshotIndex - prevIndex);
+      entries = entries.slice(covered);
+      prevIndex += covered;
+      prevTerm = covered > 0 ? b.entries[covered - 1]!.term : prevTerm;
+      if (prevIndex < this.snapshotIndex) return reply(true, prevIndex); // all already applied
+    }
     // Log matching: the entry before the new ones must be the leader's [R6].
-    if (b.prev_log_index > this.lastIndex || this.termAt(b.prev_log_index) !== b.prev_log_term) {
+    if (prevIndex > this.lastIndex || this.termAt(prevIndex) !== prevTerm) {
       return reply(false);
     }
     // Copy the leader's entries; a conflicting suffix is overwritten by the leader's [R4].
-    let index = b.prev_log_index;
+    let index = prevIndex;
     let truncated = false;
-    const added: Entry[] = [];
-    for (const entry of b.entries) {
+    let added = 0;
+    for (const entry of entries) {
       index += 1;
       if (index <= this.lastIndex) {
         if (this.termAt(index) === entry.term) continue;
-        this.log.length = index - 1;
+        this.log.length = index - 1 - this.snapshotIndex;
         truncated = true;
       }
       this.log.push(entry);
-      added.push(entry);
+      added++;
     }
     // [R7] on disk before the ack that lets the leader count this node.
-    if (truncated) this.opts.storage.replaceRecords("log", this.log);
-    else this.opts.storage.appendRecords("log", added);
+    if (truncated) this.opts.storage.replaceRecords("log", this.stored(this.snapshotIndex + 1));
+    else this.opts.storage.appendRecords("log", this.stored(this.lastIndex - added + 1));
     this.persistedIndex = this.lastIndex;
 
     const matchIndex = b.prev_log_index + b.entries.length;
@@ -421,7 +467,7 @@ export class Raft {
   private applyCommitted(): void {
     while (this.lastApplied < this.commitIndex) {
       this.lastApplied += 1;
-      const entry = this.log[this.lastApplied - 1];
+      const entry = this.entryAt(this.lastApplied)!;
       const result = this.kv.apply(entry.command);
       const waiting = this.pending.get(this.lastApplied);
       if (waiting) {
@@ -433,6 +479,88 @@ export class Raft {
         );
       }
     }
+    if (this.lastApplied - this.snapshotIndex >= this.opts.snapshotEvery) this.compact();
+  }
+
+  // ---- log compaction [R8] ----------------------------------------------------------------
+
+  /** Entries from `from` to the end, as stored on disk. */
+  private stored(from: number): StoredEntry[] {
+    const out: StoredEntry[] = [];
+    for (let i = Math.max(from, this.snapshotIndex + 1); i <= this.lastIndex; i++) {
+      const e = this.entryAt(i)!;
+      out.push({ index: i, term: e.term, command: e.command });
+    }
+    return out;
+  }
+
+  /** Replace the applied prefix of the log by a snapshot: snapshot on disk first, then the
+   *  shorter log (a crash between the two leaves entries that the next start skips). */
+  private compact(): void {
+    const index = this.lastApplied;
+    const snapshot: Snapshot = { index, term: this.termAt(index), kv: this.kv.entries() };
+    this.opts.storage.save("snapshot", snapshot);
+    this.log = this.log.slice(index - this.snapshotIndex);
+    this.snapshotIndex = index;
+    this.snapshotTerm = snapshot.term;
+    this.opts.storage.replaceRecords("log", this.stored(index + 1));
+    this.node.log(`raft: snapshot to ${index}, ${this.log.length} entries after it`);
+  }
+
+  private restoreSnapshot(snapshot: Snapshot): void {
+    this.snapshotIndex = snapshot.index;
+    this.snapshotTerm = snapshot.term;
+    this.kv.restore(snapshot.kv);
+    this.commitIndex = Math.max(this.commitIndex, snapshot.index);
+    this.lastApplied = snapshot.index;
+  }
+
+  /** Leader: a follower needs entries compacted away; it gets the snapshot (on disk) instead. */
+  private sendSnapshot(peer: string): void {
+    const snapshot = this.opts.storage.load("snapshot") as Snapshot;
+    this.sentUpTo.set(peer, snapshot.index);
+    this.node.send(peer, {
+      type: "install_snapshot",
+      term: this.currentTerm,
+      leader_id: this.node.id,
+      snapshot,
+    });
+  }
+
+  /** Follower: take a leader's snapshot that goes beyond what this node has applied. */
+  private onInstallSnapshot(msg: Message): void {
+    const b = msg.body as Body & { term: number; leader_id: string; snapshot: Snapshot };
+    const reply = (matchIndex: number) =>
+      this.node.reply(msg, {
+        type: "append_entries_ok",
+        term: this.currentTerm,
+        success: true,
+        match_index: matchIndex,
+        last_index: this.lastIndex,
+      });
+    if (b.term < this.currentTerm) {
+      return this.node.reply(msg, {
+        type: "append_entries_ok",
+        term: this.currentTerm,
+        success: false,
+        match_index: 0,
+        last_index: this.lastIndex,
+      });
+    }
+    if (b.term > this.currentTerm || this.role !== "follower") this.stepDown(b.term);
+    this.leaderId = b.leader_id;
+    this.resetElectionTimer();
+    const snap = b.snapshot;
+    if (snap.index <= this.lastApplied) return reply(snap.index);
+    // Keep the entries after the snapshot if the log agrees with it there, else drop the log.
+    const keep =
+      this.termAt(snap.index) === snap.term ? this.log.slice(snap.index - this.snapshotIndex) : [];
+    this.opts.storage.save("snapshot", snap);
+    this.restoreSnapshot(snap);
+    this.log = keep;
+    this.opts.storage.replaceRecords("log", this.stored(snap.index + 1));
+    this.persistedIndex = this.lastIndex;
+    reply(snap.index);
   }
 
   // ---- the client side: lin-kv requests, forwarding, role queries -----------------------
