@@ -70,6 +70,9 @@ async function startInfra(spec: PodSpec): Promise<Docker.Container> {
   return infra;
 }
 
+/** Docker keeps at most 2 x 10 MB of a node's output: an hour-long run cannot fill the disk. */
+const CAPPED_LOGS = { Type: "json-file", Config: { "max-size": "10m", "max-file": "2" } };
+
 /** Create the node container in the infra's namespace, put its files in, then start it. */
 async function startNode(spec: PodSpec, infra: Docker.Container): Promise<Docker.Container> {
   const node = await docker().createContainer({
@@ -78,7 +81,7 @@ async function startNode(spec: PodSpec, infra: Docker.Container): Promise<Docker
     Cmd: spec.command,
     Env: envList({ ...fakeClockEnv(), FAULTLINE_NODE: spec.node, ...spec.env }),
     Labels: labels(spec.clusterId, { [NODE_LABEL]: spec.node, [ROLE_LABEL]: "node" }),
-    HostConfig: { Init: true, NetworkMode: `container:${infra.id}` },
+    HostConfig: { Init: true, NetworkMode: `container:${infra.id}`, LogConfig: CAPPED_LOGS },
   });
   const entries = [toTarEntry(FAKETIME_FILE, faketimeSpec(0))];
   for (const f of spec.files ?? []) entries.push(toTarEntry(f.path, f.content, f.mode));

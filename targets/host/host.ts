@@ -1,7 +1,7 @@
 // The node host: the main process of every node container (docs/node-protocol.md).
 //
 //   node host.js [--client-port 7070] [--peer-port 7071] [--state-dir /var/lib/faultline]
-//                [--log-file /var/log/faultline/host.log] -- <program> [args...]
+//                [--log-file /var/log/faultline/host.log] [--max-log-bytes N] -- <program> [args...]
 //
 // It runs the node program, sends it `init` once it knows the cluster (the `topology`
 // request, kept on disk for restarts), carries the program's messages to other nodes' hosts
@@ -43,12 +43,16 @@ interface Message {
 }
 /** How many of the program's last stderr lines are kept to explain a start failure. */
 const STDERR_TAIL_LINES = 40;
+/** A node's host log is rotated past this size by default: long runs cannot fill the disk. */
+const MAX_LOG_BYTES = 8 * 1024 * 1024;
 
 export interface HostConfig {
   clientPort: number;
   peerPort: number;
   stateDir: string;
   logFile: string;
+  /** The log file is rotated past this size (one older file kept as `<file>.1`). */
+  maxLogBytes: number;
   program: string[];
 }
 
@@ -68,6 +72,7 @@ export function parseArgs(argv: string[]): HostConfig {
     peerPort: Number(get("peer-port") ?? PEER_PORT),
     stateDir: get("state-dir") ?? STATE_DIR,
     logFile: get("log-file") ?? HOST_LOG,
+    maxLogBytes: Number(get("max-log-bytes") ?? MAX_LOG_BYTES),
     program,
   };
 }
@@ -81,6 +86,7 @@ export class NodeHost {
   private udp = dgram.createSocket("udp4");
   private server = net.createServer((socket) => this.onClient(socket));
   private logFd: number | undefined;
+  private logBytes = 0;
   /** The control process's service link (a client connection that sent services_attach). */
   private serviceLink: { socket: net.Socket; services: Set<string> } | undefined;
   /** The program's last stderr lines, quoted if it exits before init_ok. */
@@ -91,6 +97,7 @@ export class NodeHost {
   constructor(readonly config: HostConfig) {
     fs.mkdirSync(path.dirname(config.logFile), { recursive: true });
     this.logFd = fs.openSync(config.logFile, "a");
+    this.logBytes = fs.fstatSync(this.logFd).size;
   }
 
   private get topologyFile(): string {
@@ -100,7 +107,18 @@ export class NodeHost {
   log(line: string): void {
     const text = `${new Date().toISOString()} ${line}\n`;
     process.stderr.write(text);
-    if (this.logFd !== undefined) fs.writeSync(this.logFd, text);
+    if (this.logFd === undefined) return;
+    this.logBytes += fs.writeSync(this.logFd, text);
+    if (this.logBytes > this.config.maxLogBytes) this.rotateLog();
+  }
+
+  /** Keep the log file bounded on long runs: the full file becomes `<file>.1` (replacing an
+   *  older one) and a new file starts. */
+  private rotateLog(): void {
+    fs.closeSync(this.logFd!);
+    fs.renameSync(this.config.logFile, `${this.config.logFile}.1`);
+    this.logFd = fs.openSync(this.config.logFile, "a");
+    this.logBytes = 0;
   }
 
   async start(): Promise<void> {

@@ -3,6 +3,8 @@
 import { after, test } from "node:test";
 import { kvAndEcho } from "./codec.ts";
 import assert from "node:assert/strict";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { HostClient } from "../../targets/host/client.ts";
 import { requestOnce } from "../../targets/host/connection.ts";
 import { LocalHosts } from "./local-hosts.ts";
@@ -150,4 +152,22 @@ test("a request its client gave up on while the host was frozen is dropped, not 
   assert.ok(typeof stats !== "string");
   assert.deepEqual(stats.dropped, { "abandoned write": 1 });
   await c.close();
+});
+
+test("the host's log file is rotated past its size limit, one older file kept", async () => {
+  const hosts = new LocalHosts(["n1"], 17600, [], ["--max-log-bytes", "3000"]);
+  all.push(hosts);
+  const py = new URL("../../targets/python-register/register.py", import.meta.url).pathname;
+  hosts.program.push("python3", "-u", py);
+  await hosts.start("n1");
+  // Each service link attached (and detached when its connection closes) logs a line.
+  for (let i = 0; i < 60; i++) {
+    const body = { type: "services_attach", services: ["lin-kv"] };
+    await requestOnce("127.0.0.1", "n1", body, 1000, 17600);
+  }
+  const dir = hosts.host("n1").stateDir;
+  const size = (f: string) => statSync(join(dir, f)).size;
+  assert.ok(existsSync(join(dir, "host.log.1")), "rotated");
+  assert.ok(size("host.log.1") > 3000 && size("host.log.1") < 3000 + 500, `${size("host.log.1")}`);
+  assert.ok(size("host.log") <= 3000 + 500);
 });

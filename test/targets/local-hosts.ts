@@ -25,6 +25,8 @@ export class LocalHosts {
     names: string[],
     basePort: number,
     readonly program: string[],
+    /** Extra host flags (before `--`). */
+    readonly hostArgs: string[] = [],
   ) {
     this.hosts = names.map((name, i) => ({
       name,
@@ -73,6 +75,7 @@ export class LocalHosts {
         h.stateDir,
         "--log-file",
         path.join(h.stateDir, "host.log"),
+        ...this.hostArgs,
         "--",
         ...this.program,
       ],
