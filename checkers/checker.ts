@@ -26,6 +26,10 @@ export interface Checker {
    *  checker also runs while the run goes on (live verdicts, `--stop-on-violation`). Checkers
    *  that judge final reads or eventual properties leave it unset. */
   prefixClosed?: boolean;
+  /** True when ops with different `key` fields are judged independently (a key's ops can be
+   *  checked alone, with the same verdict): a long run's live check then judges a key once
+   *  it is retired and lets its ops go. */
+  independentKeys?: boolean;
   /** A few console lines that explain the result: what was checked, and for a violation
    *  which operations break which property. */
   explain(result: CheckResult): string[];

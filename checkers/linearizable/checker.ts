@@ -6,6 +6,8 @@ import { MODELS, checkLinearizable, formatExplanation, type NilRead } from "./in
 export const linearizableChecker: Checker = {
   name: "linearizable",
   prefixClosed: true,
+  // Every model judges each key alone (its partitionKey is the op's key).
+  independentKeys: true,
   description: "a total order consistent with real time that a sequential model accepts",
   async check(history, options) {
     const model = options.model;

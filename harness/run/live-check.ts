@@ -4,9 +4,11 @@
 // on, so a verdict of INVALID here is final. The progress line shows the verdict so far; with
 // --stop-on-violation the first violation ends the main phase (execute.ts).
 //
-// Each check covers the history from its first op (a re-check, not a window): simple and
-// exact, and cheap for runs of minutes; hour-long runs would want checked windows released.
-// Checks never overlap: the next is scheduled when one ends.
+// Each check covers the history from its first op (a re-check, not a window), except that
+// when the checkers judge keys independently, a key the workload has retired is judged one
+// last time and let go (live-check-worker.ts): lin-kv moves to fresh keys every two minutes,
+// so an hour-long run's check and memory stay bounded. Checks never overlap: the next is
+// scheduled when one ends.
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { getChecker, type CheckBudget, type CheckerSpec } from "../../checkers/index.ts";
@@ -28,6 +30,11 @@ export interface LiveCheckStats {
   checks: number;
   /** Ops in the last prefix checked. */
   lastOps: number;
+  /** Ops the check held at its last check (retired keys' ops let go), and the most it held. */
+  heldOps: number;
+  maxHeldOps: number;
+  /** Keys judged for the last time and let go. */
+  retiredKeys: number;
   /** The longest single check, ms. */
   slowestMs: number;
 }
@@ -41,6 +48,11 @@ export interface LiveCheckOptions {
   nowMs(): number;
   onViolation(violation: LiveViolation): void;
 }
+
+/** A key with no op invoked for this long (run clock) and none in flight is retired: judged
+ *  once more and let go. Longer than any client timeout plus the workers' grace, so no late
+ *  completion can follow. */
+export const RETIRE_AFTER_NS = 30e9;
 
 const WORKER_ENTRY = fileURLToPath(new URL("./live-check-worker.ts", import.meta.url));
 
@@ -57,7 +69,14 @@ export class LiveCheck {
   private latest: LiveCheckReply | undefined;
   private failure: string | undefined;
   private violation: LiveViolation | undefined;
-  readonly stats: LiveCheckStats = { checks: 0, lastOps: 0, slowestMs: 0 };
+  readonly stats: LiveCheckStats = {
+    checks: 0,
+    lastOps: 0,
+    heldOps: 0,
+    maxHeldOps: 0,
+    retiredKeys: 0,
+    slowestMs: 0,
+  };
 
   private constructor(
     private readonly worker: Worker,
@@ -82,7 +101,7 @@ export class LiveCheck {
     const code = await bundle(WORKER_ENTRY);
     const worker = new Worker(code, {
       eval: true,
-      workerData: { specs: live, budget: options.budget },
+      workerData: { specs: live, budget: options.budget, retireAfterNs: RETIRE_AFTER_NS },
     });
     worker.unref();
     return new LiveCheck(worker, options);
@@ -139,6 +158,9 @@ export class LiveCheck {
     this.latest = reply;
     this.stats.checks++;
     this.stats.lastOps = reply.ops;
+    this.stats.heldOps = reply.held;
+    this.stats.maxHeldOps = Math.max(this.stats.maxHeldOps, reply.held);
+    this.stats.retiredKeys = reply.retiredKeys;
     this.stats.slowestMs = Math.max(this.stats.slowestMs, Math.round(reply.elapsedMs));
     if (reply.valid !== false) this.schedule(Math.max(this.options.everyMs, 2 * reply.elapsedMs));
     if (reply.valid !== false || this.violation) return;

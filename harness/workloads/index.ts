@@ -15,7 +15,8 @@ export type { Workload, WorkloadContext, WorkloadEntry } from "./types.ts";
 
 export const workloads: Record<string, WorkloadEntry> = {
   "lin-kv": {
-    description: "read/write/cas of unique values on 3 keys; linearizable per key",
+    description:
+      "read/write/cas of unique values on 3 keys (fresh keys every 2 minutes); linearizable per key",
     operations: ["read", "write", "cas"],
     create: () => linKvWorkload(),
   },

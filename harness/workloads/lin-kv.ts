@@ -2,21 +2,34 @@
 // a few keys, each key a linearizable register, checked per key through the kv model.
 import { UserError } from "../../core/errors.ts";
 import { ERRORS } from "../../targets/host/errors.ts";
-import { from, once } from "../generator/gen.ts";
+import { once, type Gen, type OpSpec } from "../generator/gen.ts";
+import type { Rng } from "../../core/rng.ts";
 import { codecOf, errorCode, errorCompletion } from "./messages.ts";
 import type { Workload } from "./types.ts";
 
 export interface LinKvOptions {
   /** How many keys; few keys means many ops per key, which is where anomalies show. */
   keys?: number;
+  /** How long a set of keys is used before the next set replaces it (ms). */
+  keyLifetimeMs?: number;
 }
+
+/** Keys are replaced by fresh ones every two minutes: each key's history stays short, so a
+ *  long run's live check can judge a retired key once and let its ops go (live-check.ts).
+ *  Runs shorter than this use k0..k(n-1) throughout. */
+const KEY_LIFETIME_MS = 120_000;
 
 export function linKvWorkload(opts: LinKvOptions = {}): Workload {
   const keyCount = opts.keys ?? 3;
-  const keys = Array.from({ length: keyCount }, (_, i) => `k${i}`);
+  const lifetimeMs = opts.keyLifetimeMs ?? KEY_LIFETIME_MS;
+  /** The keys in use at a moment of the run: generation g has k(g*n) .. k(g*n+n-1). */
+  const keysAt = (elapsedMs: number) => {
+    const first = Math.floor(elapsedMs / lifetimeMs) * keyCount;
+    return Array.from({ length: keyCount }, (_, i) => `k${first + i}`);
+  };
   return {
     name: "lin-kv",
-    description: `read/write/cas of unique values on ${keyCount} keys; linearizable per key (kv model)`,
+    description: `read/write/cas of unique values on ${keyCount} keys (replaced by fresh ones every ${lifetimeMs / 1000} s); linearizable per key (kv model)`,
     // Reads are 60% of the mix: stale reads are the anomaly most broken variants produce, and
     // after a leader overwrites acknowledged entries only a read of the key, before the next
     // write to it, shows the loss (measured: with half reads, all three keys were sometimes
@@ -27,7 +40,17 @@ export function linKvWorkload(opts: LinKvOptions = {}): Workload {
     generator: () => {
       let fresh = 0;
       const last = new Map<string, number>();
-      return from((rng) => {
+      let keys = keysAt(0);
+      return {
+        next: ({ rng, elapsedMs }) => {
+          if (keys[0] !== keysAt(elapsedMs)[0]) {
+            keys = keysAt(elapsedMs);
+            last.clear(); // the retired keys' last values are never needed again
+          }
+          return nextOp(rng, keys);
+        },
+      };
+      function nextOp(rng: Rng, keys: string[]): OpSpec {
         const key = rng.pick(keys);
         const f = rng.weighted([
           [6, "read"],
@@ -40,9 +63,16 @@ export function linKvWorkload(opts: LinKvOptions = {}): Workload {
         last.set(key, value);
         if (f === "write" || expected === undefined) return { f: "write", key, value };
         return { f, key, value: [expected, value] };
-      });
+      }
     },
-    final: () => once(keys.map((key) => ({ f: "read", key }))),
+    // The final reads read the keys in use when the final phase starts.
+    final: () => {
+      let reads: Gen | undefined;
+      return {
+        next: (ctx) =>
+          (reads ??= once(keysAt(ctx.elapsedMs).map((key) => ({ f: "read", key })))).next(ctx),
+      };
+    },
     messages: codecOf("lin-kv", {
       read: {
         request: (op) => ({ type: "read", key: op.key }),

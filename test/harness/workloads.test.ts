@@ -326,3 +326,26 @@ for (const name of MAELSTROM) {
     assert.ok(checker.explain(bad).length > 1, "the explanation says what broke");
   });
 }
+
+test("lin-kv moves to fresh keys every two minutes; the final reads read the keys in use", () => {
+  const w = getWorkload("lin-kv", ctx);
+  const gen = w.generator();
+  const rng = Rng.seeded(3);
+  const keysAt = (elapsedMs: number) =>
+    new Set(Array.from({ length: 300 }, () => gen.next({ rng, elapsedMs })!.key));
+  assert.deepEqual([...keysAt(0)].sort(), ["k0", "k1", "k2"]);
+  assert.deepEqual([...keysAt(119_000)].sort(), ["k0", "k1", "k2"]);
+  assert.deepEqual([...keysAt(121_000)].sort(), ["k3", "k4", "k5"]);
+  // A fresh key is written before any cas expects a value of it (none of a retired key's).
+  const firstOps = new Map<string, string>();
+  for (let i = 0; i < 100; i++) {
+    const op = gen.next({ rng, elapsedMs: 250_000 })!;
+    assert.ok(["k6", "k7", "k8"].includes(op.key!), op.key);
+    if (op.f !== "read" && !firstOps.has(op.key!)) firstOps.set(op.key!, op.f);
+  }
+  assert.deepEqual([...firstOps.values()], ["write", "write", "write"]);
+  const final = w.final!();
+  const reads = [1, 2, 3].map(() => final.next({ rng, elapsedMs: 250_000 })?.key);
+  assert.deepEqual(reads, ["k6", "k7", "k8"]);
+  assert.equal(final.next({ rng, elapsedMs: 250_000 }), undefined);
+});
