@@ -41,6 +41,13 @@ export interface Client {
   close(): Promise<void>;
 }
 
+/** A node's count of sent messages since its counter started. `since` names that start (a node
+ *  restarted by a kill counts from 0 again under a new `since`). */
+export interface SentCount {
+  sent: number;
+  since?: string | number;
+}
+
 export interface TargetOptions {
   nodes: number;
   variant?: string;
@@ -67,6 +74,10 @@ export interface Target {
   client(cluster: Cluster, node: NodeInfo, codec: MessageCodec): Promise<Client>;
   /** The node that currently leads, when the target can tell; used by leader-directed faults. */
   leader?(cluster: Cluster): Promise<string | undefined>;
+  /** How many node-to-node messages `node` has sent, when the target can count them (targets
+   *  under the node host can: `hostSentMessages` in targets/host/kit.ts); undefined when the
+   *  node does not answer. Gives `faultline compare` its messages per operation. */
+  sentMessages?(cluster: Cluster, node: string): Promise<SentCount | undefined>;
   /** What the target runs in the control process while a run lasts (the node protocol's
    *  built-in services, lin-kv/seq-kv/lww-kv): started once the cluster is up, stopped at
    *  teardown. */

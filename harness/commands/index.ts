@@ -7,9 +7,11 @@ import { imageCommand } from "./image.ts";
 import { runCommand } from "./run.ts";
 import { targetsCommand } from "./targets.ts";
 import { checkCommand } from "./check.ts";
+import { compareCommand } from "./compare.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [];
 commands.push(doctorCommand, clusterCommand, cleanCommand, imageCommand);
 commands.push(checkCommand);
 commands.push(runCommand, targetsCommand);
+commands.push(compareCommand);

@@ -13,10 +13,10 @@ import { RUN_DEFAULTS, validateSpec, type RunSpec } from "../run/spec.ts";
 import { summaryLines } from "../report/summary.ts";
 
 /** The faults of a run whose target names none of its own. */
-const DEFAULT_NEMESIS = "partition,kill";
+export const DEFAULT_NEMESIS = "partition,kill";
 
 /** The target's first workload; lin-kv for a target that takes any (--bin). */
-function defaultWorkload(target: Target): string {
+export function defaultWorkload(target: Target): string {
   const first = target.workloads[0];
   return first === undefined || first === "*" ? RUN_DEFAULTS.workload : first;
 }

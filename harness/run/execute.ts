@@ -18,6 +18,7 @@ import { STORE_FILES } from "../store.ts";
 import { Progress } from "../report/progress.ts";
 import type { RunSpec } from "./spec.ts";
 import { LiveCheck, type LiveCheckStats, type LiveViolation } from "./live-check.ts";
+import { MessageMeter } from "./message-meter.ts";
 
 export interface ExecuteInput {
   spec: RunSpec;
@@ -42,6 +43,8 @@ export interface Execution {
   stoppedOnViolation?: LiveViolation;
   /** What the live check did, if the run had one. */
   liveCheck?: LiveCheckStats;
+  /** Node-to-node messages sent during the main phase, when the target counts them. */
+  messages?: { sent: number; polls: number; nodes: number };
 }
 
 /** How long the target gets to come up at the start, and after the final heal. */
@@ -61,6 +64,8 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
   let pool: WorkerPool | undefined;
   let progress: Progress | undefined;
   let liveCheck: LiveCheck | undefined;
+  let meter: MessageMeter | undefined;
+  let messages: Execution["messages"];
   let stoppedOnViolation: LiveViolation | undefined;
   let error: unknown;
   let phase = "setup";
@@ -125,6 +130,14 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
     await pool.run(plan.setup, interrupted);
     phase = "main";
     liveCheck?.run();
+    const countSent = target.sentMessages?.bind(target);
+    if (countSent) {
+      meter = new MessageMeter(
+        (node) => countSent(live, node),
+        live.nodes.map((n) => n.name),
+      );
+      await meter.start();
+    }
     // If either side fails, the other is stopped too before the error is handled.
     const failed = new AbortController();
     const stopMain = AbortSignal.any([interrupted, failed.signal, violated.signal]);
@@ -141,6 +154,7 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
       ].map((p) => p.catch((err) => (failed.abort(), Promise.reject(err)))),
     );
     for (const s of settled) if (s.status === "rejected") throw s.reason;
+    messages = await meter?.stop();
 
     if (!interrupted.aborted) {
       phase = "heal";
@@ -162,6 +176,7 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
   } finally {
     phase = "teardown";
     progress?.stop();
+    meter?.cancel();
     await liveCheck?.stop().catch(() => undefined);
     await pool?.close().catch(() => undefined);
     await nemesis?.healAll().catch(() => undefined);
@@ -178,6 +193,7 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
     incomplete: interrupted.aborted,
     stoppedOnViolation,
     liveCheck: liveCheck?.stats,
+    messages,
   };
 }
 

@@ -16,6 +16,7 @@ import { execute, errorText } from "./execute.ts";
 import { analyze, notChecked } from "./analyze.ts";
 import { writeArtifacts } from "./artifacts.ts";
 import { exitCodeOf } from "./exit-code.ts";
+import { messageFigures } from "./message-meter.ts";
 
 /** What a run needs from the rest of Faultline; the CLI passes the real ones, tests fakes. */
 export interface RunDeps {
@@ -114,6 +115,7 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
     extra: {
       ...(execution.clusterId ? { cluster: execution.clusterId } : {}),
       ...(execution.liveCheck ? { liveCheck: execution.liveCheck } : {}),
+      ...(execution.messages ? { messages: messageFigures(execution.messages, ops) } : {}),
       ...(stopped
         ? {
             stoppedOnViolation: {
@@ -145,7 +147,7 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
   };
 }
 
-function checkCompatible(spec: RunSpec, target: Target, workload: string): void {
+export function checkCompatible(spec: RunSpec, target: Target, workload: string): void {
   const supported = target.workloads.includes("*") || target.workloads.includes(workload);
   if (!supported)
     throw new UserError(

@@ -9,6 +9,7 @@ import {
   HOST_LOG_PATHS,
   awaitHostsReady,
   hostClusterSpec,
+  hostSentMessages,
   openHostClient,
   startHostServices,
 } from "../host/kit.ts";
@@ -114,6 +115,7 @@ export async function binTarget(opts: BinOptions): Promise<Target & { program: P
     },
     awaitReady: awaitHostsReady,
     client: openHostClient,
+    sentMessages: hostSentMessages,
     // Maelstrom's lin-kv, seq-kv and lww-kv, for programs that keep their state there.
     background: startHostServices,
     logPaths: HOST_LOG_PATHS,

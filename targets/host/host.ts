@@ -407,7 +407,7 @@ export class NodeHost {
           pid: this.program?.pid ?? null,
         });
       case "host_stats":
-        return reply({ type: "host_stats_ok", ...this.stats.toBody() });
+        return reply({ type: "host_stats_ok", boot: this.stats.boot, ...this.stats.toBody() });
       case "services_attach":
         return reply(this.onServicesAttach(msg.body, socket));
     }

@@ -4,7 +4,7 @@
 import { fileURLToPath } from "node:url";
 import type { Cluster, ClusterSpec, NodeFile, NodeInfo } from "../../core/runtime.ts";
 import { UserError, EXIT } from "../../core/errors.ts";
-import type { MessageCodec } from "../types.ts";
+import type { MessageCodec, SentCount } from "../types.ts";
 import { bundle } from "./bundle.ts";
 import { HostClient } from "./client.ts";
 import { requestOnce } from "./connection.ts";
@@ -113,4 +113,19 @@ export async function openHostClient(
 export async function hostStats(cluster: Cluster, node: string): Promise<Body | undefined> {
   const reply = await requestOnce(cluster.node(node).ip, node, { type: "host_stats" }, 1000);
   return typeof reply === "string" ? undefined : reply;
+}
+
+/** The messages a node's host has sent to other nodes (every body type), counted since the host
+ *  started (`since`: its boot id); a node-protocol target's `sentMessages`. */
+export async function hostSentMessages(
+  cluster: Cluster,
+  node: string,
+): Promise<SentCount | undefined> {
+  const stats = await hostStats(cluster, node);
+  if (stats?.type !== "host_stats_ok" || typeof stats.sent !== "object" || stats.sent === null)
+    return undefined;
+  let sent = 0;
+  for (const n of Object.values(stats.sent as Record<string, unknown>))
+    if (typeof n === "number") sent += n;
+  return { sent, ...(typeof stats.boot === "string" ? { since: stats.boot } : {}) };
 }

@@ -1,4 +1,5 @@
 // Message counters by body type, for messages-per-operation figures.
+import { randomBytes } from "node:crypto";
 
 export class Counters {
   private counts: Record<string, number> = {};
@@ -11,6 +12,9 @@ export class Counters {
 }
 
 export class HostStats {
+  /** Names this host process's life: a node killed and restarted counts from 0 again under
+   *  a new boot id, so a reader adding up counts over a run knows to start afresh. */
+  readonly boot = randomBytes(6).toString("hex");
   /** Messages this node sent to other nodes. */
   readonly sent = new Counters();
   /** Messages this node received from other nodes. */

@@ -7,6 +7,7 @@ import {
   HOST_LOG_PATHS,
   awaitHostsReady,
   hostClusterSpec,
+  hostSentMessages,
   openHostClient,
   startHostServices,
 } from "../host/kit.ts";
@@ -32,6 +33,7 @@ export const pythonRegister: Target = {
   },
   awaitReady: awaitHostsReady,
   client: openHostClient,
+  sentMessages: hostSentMessages,
   background: startHostServices,
   async leader(cluster) {
     return cluster.nodes[0]?.name;

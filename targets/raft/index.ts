@@ -7,6 +7,7 @@ import {
   awaitHostsReady,
   bundledProgram,
   hostClusterSpec,
+  hostSentMessages,
   openHostClient,
   startHostServices,
 } from "../host/kit.ts";
@@ -31,6 +32,7 @@ export const raft: Target = {
   },
   awaitReady: awaitHostsReady,
   client: openHostClient,
+  sentMessages: hostSentMessages,
   background: startHostServices,
   leader: raftLeader,
   logPaths: HOST_LOG_PATHS,

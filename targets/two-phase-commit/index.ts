@@ -5,7 +5,13 @@
 import { readFileSync } from "node:fs";
 import { UserError } from "../../core/errors.ts";
 import type { NodeFile } from "../../core/runtime.ts";
-import { HOST_LOG_PATHS, awaitHostsReady, hostClusterSpec, openHostClient } from "../host/kit.ts";
+import {
+  HOST_LOG_PATHS,
+  awaitHostsReady,
+  hostClusterSpec,
+  hostSentMessages,
+  openHostClient,
+} from "../host/kit.ts";
 import { PROGRAM_DIR } from "../host/ports.ts";
 import type { Target, TargetOptions } from "../types.ts";
 
@@ -65,6 +71,7 @@ export const twoPhaseCommit: Target = {
   },
   awaitReady: awaitHostsReady,
   client: openHostClient,
+  sentMessages: hostSentMessages,
   /** The coordinator, always: faults aimed at "the leader" hit it. */
   async leader(cluster) {
     return cluster.nodes[0]?.name;
