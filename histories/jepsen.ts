@@ -1,10 +1,12 @@
 // Importers for the two forms Jepsen leaves a history in: an EDN file (`history.edn`: one
 // vector or list of op maps, or one map per line) and its log lines
-// (`INFO  jepsen.util - 3	:invoke	:read	nil`).
+// (`INFO  jepsen.util - 3	:invoke	:read	nil`). An independent history's `[key value]`
+// tuples become keyed ops (independent.ts).
 import { UserError } from "../core/errors.ts";
 import { EdnReader, EdnSyntaxError } from "./edn.ts";
 import type { Op, OpType, Process } from "./op.ts";
 import { recordSource } from "./source.ts";
+import { splitIndependent } from "./independent.ts";
 
 const TYPES = new Set<OpType>(["invoke", "ok", "fail", "info"]);
 
@@ -85,6 +87,7 @@ export function parseJepsenEdn(text: string, file: string): Op[] {
       recordSource(ops, file, lines);
     }
     if (ops.length === 0) throw bad(file, 1, "expected operation maps, found none");
+    splitIndependent(ops);
     return ops;
   } catch (e) {
     if (e instanceof EdnSyntaxError) {
@@ -141,5 +144,6 @@ export function parseJepsenLog(text: string, file: string): Op[] {
       "expected Jepsen log lines like 'INFO  jepsen.util - 3 :invoke :read nil', found none",
     );
   }
+  splitIndependent(ops);
   return ops;
 }

@@ -10,7 +10,15 @@ import { EdnReader } from "../../histories/edn.ts";
 import { CHECKERS, getChecker, type CheckerSpec } from "../../checkers/index.ts";
 import { MODELS } from "../../checkers/linearizable/index.ts";
 import { analyze } from "../run/analyze.ts";
-import { writeArtifacts } from "../run/artifacts.ts";
+import {
+  buildArtifacts,
+  stoppedLine,
+  writeArtifacts,
+  writeOutFile,
+  type ArtifactInput,
+} from "../run/artifacts.ts";
+import { junitDocument } from "../report/junit.ts";
+import { recheckCommand } from "../report/replay.ts";
 import { exitCodeOf } from "../run/exit-code.ts";
 import { STORE_FILES } from "../store.ts";
 
@@ -23,6 +31,8 @@ interface CheckArgs {
   "time-limit-ms"?: number;
   "memory-limit-mb"?: number;
   "write-results"?: boolean;
+  report?: string;
+  junit?: string;
   json?: boolean;
 }
 
@@ -171,10 +181,23 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .option("write-results", {
         type: "boolean",
         default: false,
-        describe: "Rewrite the run directory's results.json, report.html and junit.xml",
+        describe:
+          "Rewrite the run directory's results.json, report.html and junit.xml (all three, from this check)",
+      })
+      .option("report", {
+        type: "string",
+        describe: "Write the HTML report of this check to this file (any history, imported too)",
+      })
+      .option("junit", {
+        type: "string",
+        describe: "Write the JUnit XML of this check to this file (where CI expects it)",
       })
       .option("json", { type: "boolean", default: false, describe: "Print the results as JSON" })
       .example("$0 check store/latest", "Re-check the last run with the checkers it named")
+      .example(
+        "$0 check history.edn --model cas-register --init 0 --report out.html --junit junit.xml",
+        "Check an imported history, with a report and JUnit XML",
+      )
       .example(
         "$0 check history.edn --model cas-register --init 0",
         "Check a Jepsen history for linearizability",
@@ -228,21 +251,92 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         `(${clientOps.length} client ops; ${specs.map(describeSpec).join(", ")}; ${elapsedMs} ms)`,
       );
     }
+    const artifacts = artifactInput(args, run, specs, history, analysis);
     if (run && args["write-results"]) {
-      writeArtifacts({
-        dir: args.history,
-        test: run.test,
-        history,
-        analysis,
-        incomplete: false,
-        extra: { checkedAt: new Date().toISOString() },
-      });
+      writeArtifacts({ ...artifacts, dir: args.history });
       if (!args.json)
         console.log(`Wrote results.json, report.html and junit.xml in ${args.history}.`);
+    }
+    if (args.report !== undefined || args.junit !== undefined) {
+      const built = buildArtifacts(artifacts);
+      if (args.report !== undefined) writeOutFile(args.report, built.report);
+      if (args.junit !== undefined) writeOutFile(args.junit, junitDocument([built.junit]));
+      if (!args.json)
+        console.log(
+          `Wrote ${[args.report, args.junit].filter((p) => p !== undefined).join(" and ")}.`,
+        );
     }
     process.exitCode = exitCodeOf(analysis.verdict);
   },
 };
+
+/** What the report and JUnit of this check are made of. A run directory's: its test.json,
+ *  and what its results.json recorded of the run itself (duration, cluster, interruption,
+ *  live-check stop), so a rewrite keeps those and only the verdicts change. An imported
+ *  history's: the file and the checkers, and the command that repeats the check. */
+function artifactInput(
+  args: CheckArgs,
+  run: RunDir | undefined,
+  specs: CheckerSpec[],
+  history: Awaited<ReturnType<typeof loadHistory>>,
+  analysis: Awaited<ReturnType<typeof analyze>>,
+): ArtifactInput {
+  const checkedAt = new Date();
+  if (run) {
+    const before = readPreviousResults(args.history);
+    const kept = Object.fromEntries(
+      ["cluster", "liveCheck", "stoppedOnViolation", "messages"]
+        .filter((k) => before[k] !== undefined)
+        .map((k) => [k, before[k]]),
+    );
+    const stopped = before.stoppedOnViolation as Parameters<typeof stoppedLine>[0] | undefined;
+    if (stopped && Array.isArray(stopped.violated) && typeof stopped.atSeconds === "number")
+      analysis.explanation.unshift(stoppedLine(stopped));
+    return {
+      dir: args.history,
+      // The checkers this check used (the run's, unless flags changed them).
+      test: { ...run.test, checkers: specs },
+      history,
+      analysis,
+      incomplete: before.incomplete === true,
+      ...(typeof before.durationSeconds === "number"
+        ? { durationSeconds: before.durationSeconds }
+        : {}),
+      extra: { ...kept, checkedAt: checkedAt.toISOString() },
+    };
+  }
+  const flags = {
+    checker: args.checker,
+    model: args.model,
+    init: args.init,
+    "nil-read": args["nil-read"],
+    "time-limit-ms": args["time-limit-ms"],
+    "memory-limit-mb": args["memory-limit-mb"],
+  };
+  return {
+    test: {
+      name: `check of ${path.basename(args.history)}`,
+      history: path.resolve(args.history),
+      checkers: specs,
+      checkedAt: checkedAt.toISOString(),
+    },
+    history,
+    analysis,
+    incomplete: false,
+    replay: recheckCommand(args.history, flags),
+    timestamp: checkedAt,
+  };
+}
+
+/** The run directory's results.json as it was, or nothing when there is none (yet). */
+function readPreviousResults(dir: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(path.join(dir, STORE_FILES.results), "utf8"));
+    return parsed && typeof parsed === "object" ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
 
 function describeSpec(spec: CheckerSpec): string {
   const model = spec.options?.model;

@@ -8,7 +8,10 @@ import { getTarget } from "../../targets/index.ts";
 import { createCluster } from "../runtime/index.ts";
 import { getWorkload, workloadName } from "../workloads/index.ts";
 import { FAULT_KINDS, parseFaultKinds } from "../../nemesis/schedule.ts";
-import { runTest } from "../run/orchestrate.ts";
+import { runTest, type RunStatus } from "../run/orchestrate.ts";
+import { writeOutFile } from "../run/artifacts.ts";
+import { junitDocument, type JunitSuite } from "../report/junit.ts";
+import { exitWhenFlushed } from "../exit.ts";
 import { RUN_DEFAULTS, validateSpec, type RunSpec } from "../run/spec.ts";
 import { summaryLines } from "../report/summary.ts";
 
@@ -42,6 +45,7 @@ interface RunArgs {
   "check-time-limit": number;
   "live-check": boolean;
   "stop-on-violation": boolean;
+  junit?: string;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -147,6 +151,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
         describe:
           "End the run at the live check's first violation: heal, store and report it at once",
       })
+      .option("junit", {
+        type: "string",
+        describe:
+          "Also write the JUnit XML here (one test suite per run with --test-count), for CI",
+      })
       .example("$0 run", "Raft, 5 nodes, lin-kv workload, partitions and kills for 60 s")
       .example(
         "$0 run --target raft --variant local-read --time-limit 20 --seed 7",
@@ -170,10 +179,16 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
     args.nemesis ?? (target.defaultNemesis ?? [DEFAULT_NEMESIS]).join(","),
   );
   const seed = args.seed ?? Math.floor(Math.random() * 2 ** 31);
-  // First SIGINT/SIGTERM: stop, heal, tear down, store as incomplete. A second: leave now.
+  // First SIGINT/SIGTERM: stop, heal, tear down, store as incomplete. A second: leave now,
+  // saying what is left and how to remove it.
   const interrupt = new AbortController();
+  let status: RunStatus = { clusterLive: false };
   const onSignal = (sig: NodeJS.Signals) => {
-    if (interrupt.signal.aborted) process.exit(EXIT.interrupted);
+    if (interrupt.signal.aborted) {
+      console.error(`faultline: ${sig} again: quitting at once. ${leftBehind(status)}`);
+      void exitWhenFlushed(EXIT.interrupted);
+      return;
+    }
     console.error(
       `\nfaultline: ${sig}: stopping the run, healing faults and tearing down (again to quit at once)...`,
     );
@@ -181,6 +196,7 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  const suites: JunitSuite[] = [];
   try {
     let worst: ExitCode = EXIT.valid;
     for (let i = 0; i < args["test-count"]; i++) {
@@ -210,21 +226,38 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
       console.error(
         `faultline: run ${i + 1}/${args["test-count"]}: ${spec.target}${spec.variant ? `/${spec.variant}` : ""}, ${spec.nodes} nodes, ${spec.workload}, nemesis ${spec.nemesis.join(",") || "none"}, ${spec.timeLimitSeconds}s, seed ${spec.seed}`,
       );
+      status = { clusterLive: false };
       const outcome = await runTest(spec, {
         getTarget: (name) => (name === target.name ? target : getTarget(name)),
         getWorkload,
         createCluster,
         signal: interrupt.signal,
+        status,
       });
       for (const line of summaryLines(outcome)) console.log(line);
+      suites.push(outcome.junit);
+      if (args.junit !== undefined) writeOutFile(args.junit, junitDocument(suites));
       worst = Math.max(worst, outcome.exitCode) as ExitCode;
       if (outcome.exitCode !== EXIT.valid) break;
     }
+    if (args.junit !== undefined && suites.length > 0) console.log(`JUnit: ${args.junit}`);
     return worst;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** What quitting now leaves behind, and the commands that deal with it. */
+export function leftBehind(status: RunStatus): string {
+  const cluster =
+    status.clusterId && status.clusterLive
+      ? `Cluster ${status.clusterId} may still be running (its containers, network and fault rules): \`faultline clean --id ${status.clusterId}\` removes it.`
+      : "No cluster is left running.";
+  const dir = status.dir
+    ? ` The partial history is in ${status.dir} (\`faultline check ${status.dir}\`).`
+    : "";
+  return cluster + dir;
 }
 
 /** The target a run's flags name: --bin's program, or --target's. */

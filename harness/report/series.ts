@@ -1,5 +1,5 @@
-// Figures a report draws, computed from a history alone: each client op's latency, completed
-// ops per second, and the intervals during which faults were in effect.
+// Figures a report draws, computed from a history alone: each client op's latency and completed
+// ops per second (what the faults did: faults.ts).
 import type { Op } from "../../histories/op.ts";
 
 export interface LatencyPoint {
@@ -8,12 +8,6 @@ export interface LatencyPoint {
   latencyMs: number;
   type: "ok" | "fail" | "info";
   f: string;
-}
-
-export interface FaultInterval {
-  label: string;
-  from: number;
-  to: number;
 }
 
 export interface ThroughputBin {
@@ -78,42 +72,4 @@ export function throughput(points: readonly LatencyPoint[]): ThroughputBin[] {
     bins[i]![p.type]++;
   }
   return bins;
-}
-
-// A fault starts with one of these nemesis functions and ends with the matching one.
-const ENDS: Record<string, string> = {
-  "start-partition": "stop-partition",
-  kill: "start",
-  pause: "resume",
-  "start-clock": "stop-clock",
-  "start-loss": "stop-loss",
-};
-
-/** When each fault was in effect: from the invocation of its start to the completion of its
- *  stop (or the end of the history, when it was never stopped). */
-export function faultIntervals(history: readonly Op[]): FaultInterval[] {
-  const open: { label: string; from: number; end: string }[] = [];
-  const intervals: FaultInterval[] = [];
-  let last = 0;
-  for (const op of history) {
-    last = Math.max(last, op.time / 1e9);
-    if (op.process !== "nemesis") continue;
-    if (op.type === "invoke" && ENDS[op.f]) {
-      const nodes = Array.isArray(op.value) ? (op.value as string[]).join(",") : "";
-      const shape = (op.detail as { shape?: string } | undefined)?.shape;
-      open.push({
-        label: `${op.f}${shape ? ` ${shape}` : ""} ${nodes}`.trim(),
-        from: op.time / 1e9,
-        end: ENDS[op.f]!,
-      });
-    } else if (op.type !== "invoke") {
-      const i = open.findIndex((o) => o.end === op.f);
-      if (i >= 0) {
-        const [o] = open.splice(i, 1);
-        intervals.push({ label: o!.label, from: o!.from, to: op.time / 1e9 });
-      }
-    }
-  }
-  for (const o of open) intervals.push({ label: o.label, from: o.from, to: last });
-  return intervals.sort((a, b) => a.from - b.from);
 }

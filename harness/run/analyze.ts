@@ -17,6 +17,8 @@ export interface Analysis {
   results: Record<string, CheckResult>;
   /** Console lines: each checker's verdict, and for the ones not valid, why. */
   explanation: string[];
+  /** How long the checkers took, ms. */
+  elapsedMs?: number;
 }
 
 /** Check `history` with every checker of `specs` (unknown checker names throw a UserError). */
@@ -25,12 +27,14 @@ export async function analyze(
   specs: CheckerSpec[],
   budget: CheckBudget = {},
 ): Promise<Analysis> {
+  const started = performance.now();
   const checker = composeSpecs(specs);
   const composed = (await checker.check(history, budget)) as ComposedResult;
   return {
     verdict: composed.valid,
     results: composed.results,
     explanation: checker.explain(composed),
+    elapsedMs: Math.round(performance.now() - started),
   };
 }
 

@@ -31,7 +31,17 @@ export interface ExecuteInput {
   progressStream?: NodeJS.WritableStream;
   /** Aborted on SIGINT/SIGTERM. */
   interrupted: AbortSignal;
+  /** The id to give the cluster (chosen before it exists, so it can be recorded first). */
+  clusterId?: string;
+  /** Told when the cluster is about to be created, is up, and is gone (or failed to go). */
+  onCluster?(event: ClusterEvent): void;
 }
+
+export type ClusterEvent =
+  | { state: "starting"; id: string }
+  | { state: "up"; id: string }
+  | { state: "down"; id: string }
+  | { state: "left"; id: string; error: unknown };
 
 export interface Execution {
   /** The runtime's id of the cluster, if one was created. */
@@ -72,9 +82,10 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
   // Aborted by the live check's first violation when the run is to stop on one.
   const violated = new AbortController();
   let clock: RunClock | undefined;
+  let liveCheckReady: Promise<LiveCheck | undefined> = Promise.resolve(undefined);
   try {
     // Prepared while the cluster comes up: the check's thread takes a moment to build.
-    const liveCheckReady = spec.liveCheck
+    liveCheckReady = spec.liveCheck
       ? LiveCheck.start(workload.checkers, {
           everyMs: LIVE_CHECK_EVERY_MS,
           budget: {
@@ -92,7 +103,13 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
     liveCheckReady.catch(() => undefined);
     const clusterSpec = await target.clusterSpec({ nodes: spec.nodes, variant: spec.variant });
     if (interrupted.aborted) throw new Interrupted();
-    cluster = await input.createCluster({ ...clusterSpec, nodes: spec.nodes });
+    if (input.clusterId) input.onCluster?.({ state: "starting", id: input.clusterId });
+    cluster = await input.createCluster({
+      ...clusterSpec,
+      nodes: spec.nodes,
+      ...(input.clusterId ? { id: input.clusterId } : {}),
+    });
+    input.onCluster?.({ state: "up", id: cluster.id });
     const live = cluster;
     background = await target.background?.(live);
     await unlessInterrupted(target.awaitReady(live, READY_TIMEOUT_MS), interrupted);
@@ -177,13 +194,22 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
     phase = "teardown";
     progress?.stop();
     meter?.cancel();
+    // A run that failed before the cluster was ready still started the check's thread.
+    liveCheck ??= await liveCheckReady.catch(() => undefined);
     await liveCheck?.stop().catch(() => undefined);
     await pool?.close().catch(() => undefined);
     await nemesis?.healAll().catch(() => undefined);
     await background?.stop().catch(() => undefined);
     if (cluster) {
+      const { id } = cluster;
       await collectLogs(cluster, target, input.dir);
-      await cluster.teardown().catch(() => undefined);
+      await cluster.teardown().then(
+        () => input.onCluster?.({ state: "down", id }),
+        (err) => input.onCluster?.({ state: "left", id, error: err }),
+      );
+    } else if (input.clusterId) {
+      // Never created, or createCluster failed and removed what it had made.
+      input.onCluster?.({ state: "down", id: input.clusterId });
     }
     await input.history.close();
   }

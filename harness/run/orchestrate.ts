@@ -1,7 +1,8 @@
 // One run, stage by stage (docs/running.md): plan -> execute -> analyze -> store and report
 // -> exit code. Each stage is its own module; `faultline check` and the benchmarks reuse
 // analyze, artifacts and exit-code without the live part.
-import { join } from "node:path";
+import { rmSync, rmdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { HistoryWriter, readHistory } from "../../histories/jsonl.ts";
 import type { CheckResult, Verdict } from "../../checkers/index.ts";
 import type { Cluster, ClusterSpec } from "../../core/runtime.ts";
@@ -11,10 +12,12 @@ import { planRun } from "../generator/plan.ts";
 import type { Workload, WorkloadContext } from "../workloads/types.ts";
 import { createRunDir, linkLatest, projectVersion, STORE_FILES, writeJson } from "../store.ts";
 import type { Counts } from "../report/series.ts";
+import type { JunitSuite } from "../report/junit.ts";
+import { newClusterId } from "../runtime/names.ts";
 import { validateSpec, type RunSpec } from "./spec.ts";
-import { execute, errorText } from "./execute.ts";
+import { execute, errorText, type ClusterEvent } from "./execute.ts";
 import { analyze, notChecked } from "./analyze.ts";
-import { writeArtifacts } from "./artifacts.ts";
+import { stoppedLine, writeArtifacts } from "./artifacts.ts";
 import { exitCodeOf } from "./exit-code.ts";
 import { messageFigures } from "./message-meter.ts";
 
@@ -27,6 +30,16 @@ export interface RunDeps {
   progressStream?: NodeJS.WritableStream;
   /** Aborted on SIGINT/SIGTERM: the run stops early, cleans up and is marked incomplete. */
   signal?: AbortSignal;
+  /** Filled in as the run goes: what a second Ctrl-C leaves behind. */
+  status?: RunStatus;
+}
+
+/** Where a run is: its folder once it has one, its cluster once it is being created. */
+export interface RunStatus {
+  dir?: string;
+  clusterId?: string;
+  /** The cluster's containers may exist (from just before creating it to its teardown). */
+  clusterLive: boolean;
 }
 
 export interface RunOutcome {
@@ -38,6 +51,8 @@ export interface RunOutcome {
   counts: Counts;
   explanation: string[];
   durationSeconds: number;
+  /** The run's JUnit test suite (for `--junit PATH`). */
+  junit: JunitSuite;
 }
 
 export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome> {
@@ -58,7 +73,7 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
     nemesisIntervalSeconds: spec.nemesisIntervalSeconds,
     timeLimitSeconds: spec.timeLimitSeconds,
   });
-  const testJson = {
+  const testJson: Record<string, unknown> & { name: string; cluster?: string } = {
     name: `${spec.target}${spec.variant ? `/${spec.variant}` : ""} ${workload.name} ${spec.nemesis.join(",") || "no faults"}`,
     ...spec,
     workload: workload.name,
@@ -68,9 +83,31 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
     schedule: plan.schedule,
   };
   writeJson(dir, STORE_FILES.test, testJson);
+  const status = deps.status ?? { clusterLive: false };
+  status.dir = dir;
+  const say = deps.progressStream ?? process.stderr;
 
-  // Stage execute.
+  // Stage execute. The cluster's id is chosen here and written to test.json before the
+  // cluster is created: a run that dies from here on leaves its id for `faultline clean`,
+  // which the console names too once the cluster is up.
   const history = HistoryWriter.open(join(dir, STORE_FILES.history));
+  const onCluster = (event: ClusterEvent) => {
+    status.clusterId = event.id;
+    status.clusterLive =
+      event.state === "starting" || event.state === "up" || event.state === "left";
+    if (event.state === "starting" || (event.state === "up" && testJson.cluster !== event.id)) {
+      testJson.cluster = event.id;
+      writeJson(dir, STORE_FILES.test, testJson);
+    }
+    if (event.state === "up")
+      say.write(
+        `faultline: cluster ${event.id}; if this run dies, \`faultline clean --id ${event.id}\` removes what it leaves\n`,
+      );
+    if (event.state === "left")
+      say.write(
+        `faultline: could not remove cluster ${event.id} (${errorText(event.error)}); \`faultline clean --id ${event.id}\` removes it\n`,
+      );
+  };
   const execution = await execute({
     spec,
     target,
@@ -81,6 +118,8 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
     createCluster: deps.createCluster,
     progressStream: deps.progressStream,
     interrupted: deps.signal ?? new AbortController().signal,
+    clusterId: newClusterId(),
+    onCluster,
   });
 
   // Stage analyze. An interrupted run is not checked here (it was asked to stop); `faultline
@@ -95,16 +134,33 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
           memoryLimitMb: spec.checkMemoryLimitMb,
         });
 
+  // Refused before its cluster existed (no Docker engine, no node image, a program that
+  // cannot be shipped): nothing ran and nothing needs cleaning, so `latest` stays where it
+  // was; with a sentence for the user, the folder (an empty history) goes too.
+  if (execution.error !== undefined && execution.clusterId === undefined) {
+    if (execution.error instanceof UserError) {
+      rmSync(dir, { recursive: true, force: true });
+      try {
+        rmdirSync(dirname(dir)); // the target's folder, if this was its only run
+      } catch {
+        // it holds other runs
+      }
+      throw execution.error;
+    }
+  }
+
   // A run the live check stopped says so first: when, and which checkers found what.
   const stopped = execution.stoppedOnViolation;
-  if (stopped)
-    analysis.explanation.unshift(
-      `Stopped at ${(stopped.atMs / 1000).toFixed(1)} s on the live check's first violation (${stopped.violated.join(", ")}, in the first ${stopped.ops} ops); --stop-on-violation`,
-    );
+  const stoppedOnViolation = stopped && {
+    atSeconds: Math.round(stopped.atMs) / 1000,
+    ops: stopped.ops,
+    violated: stopped.violated,
+  };
+  if (stoppedOnViolation) analysis.explanation.unshift(stoppedLine(stoppedOnViolation));
 
   // Stage store and report.
   const durationSeconds = (Date.now() - startedAt) / 1000;
-  const opCounts = writeArtifacts({
+  const artifacts = writeArtifacts({
     dir,
     test: testJson,
     history: ops,
@@ -116,21 +172,16 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
       ...(execution.clusterId ? { cluster: execution.clusterId } : {}),
       ...(execution.liveCheck ? { liveCheck: execution.liveCheck } : {}),
       ...(execution.messages ? { messages: messageFigures(execution.messages, ops) } : {}),
-      ...(stopped
-        ? {
-            stoppedOnViolation: {
-              atSeconds: Math.round(stopped.atMs) / 1000,
-              ops: stopped.ops,
-              violated: stopped.violated,
-            },
-          }
-        : {}),
+      ...(stoppedOnViolation ? { stoppedOnViolation } : {}),
     },
   });
-  linkLatest(spec.store, dir);
+  // A harness error before the cluster existed is stored (the folder says what) but is no
+  // run to look at first.
+  if (execution.clusterId !== undefined || execution.error === undefined)
+    linkLatest(spec.store, dir);
 
-  // Stage exit code. A UserError (no Docker, a program that cannot start) keeps its own exit
-  // code and sentence; the run folder stays for a look.
+  // Stage exit code. A UserError after the cluster started (a program that cannot start)
+  // keeps its own exit code and sentence; the run folder stays for a look.
   if (execution.error instanceof UserError) throw execution.error;
   return {
     dir,
@@ -141,9 +192,10 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
       harnessError: execution.error !== undefined,
     }),
     results: analysis.results,
-    counts: opCounts,
+    counts: artifacts.counts,
     explanation: analysis.explanation,
     durationSeconds,
+    junit: artifacts.junit,
   };
 }
 

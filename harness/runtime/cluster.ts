@@ -1,6 +1,5 @@
 // The Docker implementation of the Cluster interface (types.ts): a labelled bridge network and
 // one pod (pods.ts) per node, with fault primitives on top (rules.ts, clock.ts).
-import { randomBytes } from "node:crypto";
 import { sleep } from "../../core/clock.ts";
 import type Docker from "dockerode";
 import { EXIT, UserError } from "../../core/errors.ts";
@@ -9,7 +8,14 @@ import { FAKETIME_FILE, faketimeSpec } from "./clock.ts";
 import { assertDocker, demuxBuffer, docker, execIn, statusOf } from "./docker.ts";
 import { assertImage, nodeImageTag } from "./image.ts";
 import { ensureImageWithPackages } from "./extra-image.ts";
-import { CLUSTER_LABEL, checkClusterId, containerName, networkName, nodeNames } from "./names.ts";
+import {
+  CLUSTER_LABEL,
+  checkClusterId,
+  containerName,
+  networkName,
+  newClusterId,
+  nodeNames,
+} from "./names.ts";
 import { createNetwork, removeNetwork, type ClusterNetwork } from "./network.ts";
 import { startPod, toTarEntry, type Pod } from "./pods.ts";
 import { APPLY_SCRIPT, noFaults, renderRules, type NodeFaults } from "./rules.ts";
@@ -219,7 +225,7 @@ export async function createCluster(spec: ClusterSpec): Promise<Cluster> {
   if (!Number.isInteger(spec.nodes) || spec.nodes < 1 || spec.nodes > MAX_NODES) {
     throw new UserError(`A cluster needs between 1 and ${MAX_NODES} nodes, not ${spec.nodes}.`);
   }
-  const id = spec.id ?? randomBytes(3).toString("hex");
+  const id = spec.id ?? newClusterId();
   if (!checkClusterId(id)) {
     throw new UserError(
       `Cluster id "${id}" is not usable; use lower-case letters, digits and dashes (at most 40).`,

@@ -1,5 +1,6 @@
 // Names and labels of everything the runtime creates. Every object carries LABEL=1 so that
 // `faultline clean` can find leftovers of any cluster, even one whose control process died.
+import { randomBytes } from "node:crypto";
 
 export const LABEL = "faultline";
 export const CLUSTER_LABEL = "faultline.cluster";
@@ -32,4 +33,10 @@ export function nodeNames(count: number): string[] {
 /** A cluster id: letters, digits and dashes, usable in container names. */
 export function checkClusterId(id: string): boolean {
   return /^[a-z0-9][a-z0-9-]{0,39}$/.test(id);
+}
+
+/** A fresh random cluster id (six hex digits). A run picks it before the cluster exists, so
+ *  test.json can say what to clean if the run dies while the cluster comes up. */
+export function newClusterId(): string {
+  return randomBytes(3).toString("hex");
 }

@@ -2,12 +2,13 @@
 // nemesis, history writer, checker, store and reports. (Real containers: run-docker.test.ts.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readlinkSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, readlinkSync, readdirSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readHistory } from "../../histories/jsonl.ts";
 import { getWorkload } from "../../harness/workloads/index.ts";
-import { runTest, type RunDeps } from "../../harness/run/orchestrate.ts";
+import { runTest, type RunDeps, type RunStatus } from "../../harness/run/orchestrate.ts";
+import { leftBehind } from "../../harness/commands/run.ts";
 import { RUN_DEFAULTS, type RunSpec } from "../../harness/run/spec.ts";
 import { prefixClosedSpecs } from "../../harness/run/live-check.ts";
 import { Progress } from "../../harness/report/progress.ts";
@@ -171,4 +172,67 @@ test("bad input is one clear error before anything starts", async () => {
   );
   await assert.rejects(runTest({ ...spec, workload: "bank" }, deps), UserError);
   await assert.rejects(runTest({ ...spec, concurrency: 0 }, deps), /--concurrency/);
+});
+
+test("the cluster's id is in test.json before the cluster exists, and the console says how to clean it", async () => {
+  const { spec, deps } = setup({});
+  let said = "";
+  deps.progressStream = new Writable({ write: (c, _e, cb) => ((said += String(c)), cb()) });
+  const status: RunStatus = { clusterLive: false };
+  deps.status = status;
+  let seen: { asked?: string; stored?: string; live?: boolean } = {};
+  deps.createCluster = async (s) => {
+    // What a run that died right now would leave: test.json naming the cluster.
+    const dir = status.dir!;
+    seen = {
+      asked: s.id,
+      stored: JSON.parse(readFileSync(join(dir, "test.json"), "utf8")).cluster,
+      live: status.clusterLive,
+    };
+    return { ...fakeCluster(s.nodes), id: s.id! };
+  };
+  const outcome = await runTest(spec, deps);
+  assert.match(seen.asked ?? "", /^[0-9a-f]{6}$/);
+  assert.equal(seen.stored, seen.asked);
+  assert.equal(seen.live, true, "a second Ctrl-C now would name the cluster");
+  assert.match(
+    said,
+    new RegExp(`cluster ${seen.asked}; if this run dies, \`faultline clean --id ${seen.asked}\``),
+  );
+  assert.equal(
+    JSON.parse(readFileSync(join(outcome.dir, "results.json"), "utf8")).cluster,
+    seen.asked,
+  );
+  assert.deepEqual(status, { dir: outcome.dir, clusterId: seen.asked, clusterLive: false });
+  assert.match(
+    leftBehind({ clusterLive: true, clusterId: "ab12cd", dir: "s/raft/x" }),
+    /Cluster ab12cd may still be running .*`faultline clean --id ab12cd` removes it\. The partial history is in s\/raft\/x \(`faultline check s\/raft\/x`\)/,
+  );
+  assert.match(
+    leftBehind({ clusterLive: false, clusterId: "ab12cd" }),
+    /^No cluster is left running\.$/,
+  );
+});
+
+test("a run refused before its cluster starts does not move latest, and leaves no folder", async () => {
+  const { spec, deps, store } = setup({});
+  const first = await runTest(spec, deps);
+  const latest = () => [
+    readlinkSync(join(store, "latest")),
+    readlinkSync(join(store, "fake", "latest")),
+  ];
+  const before = latest();
+  assert.equal(before[0], join("fake", first.dir.split("/").at(-1)!));
+  deps.createCluster = async () => {
+    throw new UserError("No Docker engine answers at tcp://127.0.0.1:1.", EXIT.environment);
+  };
+  await assert.rejects(
+    runTest({ ...spec, seed: 12 }, deps),
+    (e: UserError) => e.exitCode === EXIT.environment,
+  );
+  assert.deepEqual(latest(), before);
+  assert.deepEqual(
+    readdirSync(join(store, "fake")).sort(),
+    [first.dir.split("/").at(-1)!, "latest"].sort(),
+  );
 });

@@ -1,0 +1,58 @@
+// The command that repeats a run: its test.json's parameters as `faultline run` flags. The
+// seed fixes the op values and the fault schedule (docs/running.md), so the same command
+// meets the same faults at the same times; what the system under test does under them may
+// still differ. Also the command that repeats a check of an imported history.
+import { RUN_DEFAULTS } from "../run/spec.ts";
+
+/** `faultline run ...` for a run's test.json, or undefined when it is not a run's (no seed). */
+export function replayCommand(test: Record<string, unknown>): string | undefined {
+  if (typeof test.seed !== "number" || typeof test.target !== "string") return undefined;
+  const args: string[] = ["faultline", "run"];
+  const flag = (name: string, value: unknown) => {
+    if (value !== undefined && value !== null) args.push(`--${name}`, String(value));
+  };
+  const program = test.program as
+    { path?: unknown; args?: unknown; imagePackages?: unknown } | undefined;
+  if (program && typeof program.path === "string") {
+    flag("bin", program.path);
+    for (const a of Array.isArray(program.args) ? program.args : []) flag("bin-arg", a);
+    if (Array.isArray(program.imagePackages) && program.imagePackages.length > 0)
+      flag("image-packages", program.imagePackages.join(","));
+  } else flag("target", test.target);
+  flag("variant", test.variant);
+  flag("nodes", test.nodes);
+  flag("workload", test.workload);
+  if (Array.isArray(test.nemesis))
+    flag("nemesis", test.nemesis.length > 0 ? test.nemesis.join(",") : "none");
+  flag("nemesis-interval", test.nemesisIntervalSeconds);
+  flag("time-limit", test.timeLimitSeconds);
+  flag("concurrency", test.concurrency);
+  flag("rate", test.rate);
+  flag("timeout-ms", test.timeoutMs);
+  flag("settle", test.settleSeconds);
+  if (
+    typeof test.checkTimeLimitMs === "number" &&
+    test.checkTimeLimitMs !== RUN_DEFAULTS.checkTimeLimitMs
+  )
+    flag("check-time-limit", test.checkTimeLimitMs / 1000);
+  if (test.liveCheck === false) args.push("--no-live-check");
+  if (test.stopOnViolation === true) args.push("--stop-on-violation");
+  flag("seed", test.seed);
+  return args.map(shellWord).join(" ");
+}
+
+/** `faultline check FILE ...` with the flags a check of an imported history was given. */
+export function recheckCommand(history: string, flags: Record<string, unknown>): string {
+  const args = ["faultline", "check", history];
+  for (const [name, value] of Object.entries(flags)) {
+    if (value === undefined || value === false) continue;
+    args.push(`--${name}`);
+    if (value !== true) args.push(typeof value === "string" ? value : JSON.stringify(value));
+  }
+  return args.map(shellWord).join(" ");
+}
+
+/** A word as a POSIX shell reads it back: quoted only when it has to be. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
