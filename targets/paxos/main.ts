@@ -1,0 +1,12 @@
+// The Paxos node program: `node paxos.js [--variant <name>]`, run under the node host.
+import { DiskStorage } from "../lib/durable.ts";
+import { Node, dataDir, flag, runStdio } from "../lib/node.ts";
+import { DEFAULT_OPTIONS, Paxos } from "./paxos.ts";
+import { parseVariant } from "./variants.ts";
+
+const variant = parseVariant(flag(process.argv, "variant"));
+runStdio((write) => {
+  const node = new Node(write);
+  new Paxos(node, { ...DEFAULT_OPTIONS, variant, storage: new DiskStorage(dataDir()) });
+  return node;
+});
