@@ -1,6 +1,7 @@
 // Every target Faultline knows, by name (docs/targets.md explains how to add one).
 import { UserError } from "../core/errors.ts";
 import { paxos } from "./paxos/index.ts";
+import { etcd } from "./etcd/index.ts";
 import { postgres2pc } from "./postgres-2pc/index.ts";
 import { pythonRegister } from "./python-register/index.ts";
 import { raft } from "./raft/index.ts";
@@ -13,6 +14,7 @@ export const targets: Record<string, Target> = {
   [postgres2pc.name]: postgres2pc,
   [twoPhaseCommit.name]: twoPhaseCommit,
   [paxos.name]: paxos,
+  [etcd.name]: etcd,
 };
 
 export function getTarget(name: string): Target {

@@ -70,8 +70,14 @@ export interface Target {
   /** Resolve once every node answers (after start, and after a node restarts). */
   awaitReady(cluster: Cluster, timeoutMs: number): Promise<void>;
   /** Open a client to `node`. Node-protocol targets carry the workload's bodies (`codec`);
-   *  a system target speaks its own API for the workload's operations and may ignore it. */
-  client(cluster: Cluster, node: NodeInfo, codec: MessageCodec): Promise<Client>;
+   *  a system target speaks its own API for the workload's operations and may ignore it.
+   *  `opts` are the run's (a variant may live in the client: etcd's serializable reads). */
+  client(
+    cluster: Cluster,
+    node: NodeInfo,
+    codec: MessageCodec,
+    opts?: TargetOptions,
+  ): Promise<Client>;
   /** The node that currently leads, when the target can tell; used by leader-directed faults. */
   leader?(cluster: Cluster): Promise<string | undefined>;
   /** How many node-to-node messages `node` has sent, when the target can count them (targets
@@ -84,4 +90,8 @@ export interface Target {
   background?(cluster: Cluster): Promise<{ stop(): Promise<void> }>;
   /** Paths inside a node that hold its logs, collected into the store at teardown. */
   logPaths: string[];
+  /** Set when the clock fault (libfaketime, preloaded into the node's processes) cannot reach
+   *  this target: why not. `faultline targets` shows it and a run with `--nemesis clock`
+   *  against the target is refused (a skew that changes nothing would pass for a finding). */
+  noClockFaults?: string;
 }

@@ -21,6 +21,8 @@ export function targetLines(): string[] {
     lines.push(
       `  ${t.name}: ${t.description} (default ${t.defaultNodes} nodes; workloads: ${t.workloads.join(", ")})`,
     );
+    if (t.noClockFaults)
+      lines.push(`    no clock faults (--nemesis clock is refused): ${t.noClockFaults}`);
     const variants = Object.entries(t.variants);
     if (variants.length === 0) continue;
     lines.push(`    variants (--variant):`);

@@ -135,7 +135,11 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
     pool = new WorkerPool({
       concurrency: spec.concurrency,
       nodes: live.nodes,
-      openClient: (node) => target.client(live, node, workload.messages),
+      openClient: (node) =>
+        target.client(live, node, workload.messages, {
+          nodes: spec.nodes,
+          variant: spec.variant,
+        }),
       recorder,
       clock,
       rng: plan.rng,

@@ -205,6 +205,10 @@ export function checkCompatible(spec: RunSpec, target: Target, workload: string)
     throw new UserError(
       `Target "${target.name}" does not support the "${workload}" workload; it supports ${target.workloads.join(", ")}.`,
     );
+  if (target.noClockFaults && spec.nemesis.includes("clock"))
+    throw new UserError(
+      `Target "${target.name}" cannot take clock faults (--nemesis clock): ${target.noClockFaults}.`,
+    );
   if (spec.variant && spec.variant !== "correct" && !(spec.variant in target.variants))
     throw new UserError(
       `Target "${target.name}" has no variant "${spec.variant}"; its variants are ${Object.keys(target.variants).join(", ") || "none"} (see \`faultline targets\`).`,
