@@ -42,6 +42,7 @@
 // Reads go through the log like writes, so a read is answered only once its slot executed,
 // after every earlier slot: linearizable. Requests to a follower are forwarded to the leader
 // it knows, or answered with error 11 when it knows none.
+import { forwardRequest, forwardedRequest } from "../lib/forward.ts";
 import { ERRORS } from "../host/errors.ts";
 import type { Body, Message, Node, Timer } from "../lib/node.ts";
 import type { Storage } from "../lib/durable.ts";
@@ -627,21 +628,11 @@ export class Paxos {
   }
 
   private forward(leader: string, body: Body, respond: Respond): void {
-    const request = { ...body };
-    delete request.msg_id;
-    this.node.request(leader, { type: "forward", request }, this.opts.forwardTimeoutMs, (reply) => {
-      if (!reply) {
-        const text = `no answer from leader ${leader} in time; outcome unknown`;
-        return respond({ type: "error", code: ERRORS.timeout.code, text });
-      }
-      const { in_reply_to: _ignored, ...rest } = reply;
-      respond(rest as Body);
-    });
+    forwardRequest(this.node, leader, body, this.opts.forwardTimeoutMs, respond);
   }
 
   private onForward(msg: Message): void {
-    const request = msg.body.request as Body;
-    this.handleRequest(request, (body) => this.node.reply(msg, body), false);
+    this.handleRequest(forwardedRequest(msg), (body) => this.node.reply(msg, body), false);
   }
 
   /** Whether this server thinks it leads (used by Target.leader and tests). */
