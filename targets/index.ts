@@ -3,6 +3,7 @@ import { UserError } from "../core/errors.ts";
 import { paxos } from "./paxos/index.ts";
 import { etcd } from "./etcd/index.ts";
 import { postgres2pc } from "./postgres-2pc/index.ts";
+import { primaryBackup } from "./primary-backup/index.ts";
 import { pythonRegister } from "./python-register/index.ts";
 import { raft } from "./raft/index.ts";
 import { twoPhaseCommit } from "./two-phase-commit/index.ts";
@@ -15,6 +16,7 @@ export const targets: Record<string, Target> = {
   [twoPhaseCommit.name]: twoPhaseCommit,
   [paxos.name]: paxos,
   [etcd.name]: etcd,
+  [primaryBackup.name]: primaryBackup,
 };
 
 export function getTarget(name: string): Target {
