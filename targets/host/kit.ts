@@ -32,6 +32,24 @@ export async function hostClusterSpec(
   return { files: [host, ...files], command: ["node", host.path, "--", ...command] };
 }
 
+/** The cluster spec of one of our TypeScript node programs (`entry`, bundled) under the
+ *  host, with the run's variant, checked against the target's, passed as `--variant`. */
+export async function variantProgramSpec(
+  target: string,
+  entry: URL,
+  variants: Record<string, string>,
+  variant: string | undefined,
+): Promise<Omit<ClusterSpec, "nodes" | "id">> {
+  if (variant !== undefined && variant !== "correct" && !(variant in variants)) {
+    throw new UserError(
+      `${target} has no variant ${variant}; known: ${Object.keys(variants).join(", ")}`,
+    );
+  }
+  const program = await bundledProgram(entry, target);
+  const args = variant ? ["--variant", variant] : [];
+  return hostClusterSpec([program], ["node", program.path, ...args]);
+}
+
 /** How often, at most, readiness reads the log of a node that refuses connections. */
 const LOG_CHECK_MS = 500;
 

@@ -1,12 +1,10 @@
 // The Multi-Paxos lin-kv target: the Paxos node program (main.ts) run under the node host.
 import type { Cluster } from "../../core/runtime.ts";
-import { UserError } from "../../core/errors.ts";
 import { requestOnce } from "../host/connection.ts";
 import {
   HOST_LOG_PATHS,
   awaitHostsReady,
-  bundledProgram,
-  hostClusterSpec,
+  variantProgramSpec,
   hostSentMessages,
   openHostClient,
   startHostServices,
@@ -25,16 +23,8 @@ export const paxos: Target = {
   workloads: ["lin-kv"],
   defaultNemesis: ["partition", "kill"],
   variants: { ...VARIANTS },
-  async clusterSpec(opts: TargetOptions) {
-    if (opts.variant !== undefined && opts.variant !== "correct" && !(opts.variant in VARIANTS)) {
-      throw new UserError(
-        `paxos has no variant ${opts.variant}; known: ${Object.keys(VARIANTS).join(", ")}`,
-      );
-    }
-    const program = await bundledProgram(new URL("./main.ts", import.meta.url), "paxos");
-    const variant = opts.variant ? ["--variant", opts.variant] : [];
-    return hostClusterSpec([program], ["node", program.path, ...variant]);
-  },
+  clusterSpec: (opts: TargetOptions) =>
+    variantProgramSpec("paxos", new URL("./main.ts", import.meta.url), VARIANTS, opts.variant),
   awaitReady: awaitHostsReady,
   client: openHostClient,
   background: startHostServices,

@@ -1,5 +1,6 @@
 // The Paxos node's deliberately broken variants: each a realistic mistake that breaks a rule
 // of the source material, chosen with `--variant <name>`.
+import { parseVariantOf } from "../lib/variants.ts";
 
 export const VARIANTS = {
   "execute-before-majority":
@@ -11,9 +12,5 @@ export const VARIANTS = {
 export type Variant = keyof typeof VARIANTS | "correct";
 
 export function parseVariant(name: string | undefined): Variant {
-  if (name === undefined || name === "correct") return "correct";
-  if (name in VARIANTS) return name as Variant;
-  throw new Error(
-    `unknown Paxos variant ${name}; known: correct, ${Object.keys(VARIANTS).join(", ")}`,
-  );
+  return parseVariantOf("Paxos", VARIANTS, name);
 }

@@ -1,13 +1,11 @@
 // The primary-backup lin-kv target: the primary-backup node program (main.ts) run under the
 // node host, with Maelstrom's lin-kv service as its configuration service (docs/primary-backup.md).
 import type { Cluster } from "../../core/runtime.ts";
-import { UserError } from "../../core/errors.ts";
 import { requestOnce } from "../host/connection.ts";
 import {
   HOST_LOG_PATHS,
   awaitHostsReady,
-  bundledProgram,
-  hostClusterSpec,
+  variantProgramSpec,
   hostSentMessages,
   openHostClient,
   startHostServices,
@@ -23,16 +21,13 @@ export const primaryBackup: Target = {
   workloads: ["lin-kv"],
   defaultNemesis: ["partition", "kill"],
   variants: { ...VARIANTS },
-  async clusterSpec(opts: TargetOptions) {
-    if (opts.variant !== undefined && opts.variant !== "correct" && !(opts.variant in VARIANTS)) {
-      throw new UserError(
-        `primary-backup has no variant ${opts.variant}; known: ${Object.keys(VARIANTS).join(", ")}`,
-      );
-    }
-    const program = await bundledProgram(new URL("./main.ts", import.meta.url), "primary-backup");
-    const variant = opts.variant ? ["--variant", opts.variant] : [];
-    return hostClusterSpec([program], ["node", program.path, ...variant]);
-  },
+  clusterSpec: (opts: TargetOptions) =>
+    variantProgramSpec(
+      "primary-backup",
+      new URL("./main.ts", import.meta.url),
+      VARIANTS,
+      opts.variant,
+    ),
   awaitReady: awaitHostsReady,
   client: openHostClient,
   // The nodes keep their configuration in the lin-kv service.

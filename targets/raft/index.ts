@@ -1,12 +1,10 @@
 // The Raft lin-kv target: the Raft node program (main.ts) run under the node host.
 import type { Cluster } from "../../core/runtime.ts";
-import { UserError } from "../../core/errors.ts";
 import { requestOnce } from "../host/connection.ts";
 import {
   HOST_LOG_PATHS,
   awaitHostsReady,
-  bundledProgram,
-  hostClusterSpec,
+  variantProgramSpec,
   hostSentMessages,
   openHostClient,
   startHostServices,
@@ -20,16 +18,8 @@ export const raft: Target = {
   defaultNodes: 5,
   workloads: ["lin-kv"],
   variants: { ...VARIANTS },
-  async clusterSpec(opts: TargetOptions) {
-    if (opts.variant !== undefined && opts.variant !== "correct" && !(opts.variant in VARIANTS)) {
-      throw new UserError(
-        `raft has no variant ${opts.variant}; known: ${Object.keys(VARIANTS).join(", ")}`,
-      );
-    }
-    const program = await bundledProgram(new URL("./main.ts", import.meta.url), "raft");
-    const variant = opts.variant ? ["--variant", opts.variant] : [];
-    return hostClusterSpec([program], ["node", program.path, ...variant]);
-  },
+  clusterSpec: (opts: TargetOptions) =>
+    variantProgramSpec("raft", new URL("./main.ts", import.meta.url), VARIANTS, opts.variant),
   awaitReady: awaitHostsReady,
   client: openHostClient,
   sentMessages: hostSentMessages,

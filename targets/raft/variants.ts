@@ -1,5 +1,6 @@
 // The Raft node's deliberately broken variants: each a realistic mistake that breaks a rule
 // of the source material (and of Raft as published), chosen with `--variant <name>`.
+import { parseVariantOf } from "../lib/variants.ts";
 
 export const VARIANTS = {
   "local-read":
@@ -13,9 +14,5 @@ export const VARIANTS = {
 export type Variant = keyof typeof VARIANTS | "correct";
 
 export function parseVariant(name: string | undefined): Variant {
-  if (name === undefined || name === "correct") return "correct";
-  if (name in VARIANTS) return name as Variant;
-  throw new Error(
-    `unknown Raft variant ${name}; known: correct, ${Object.keys(VARIANTS).join(", ")}`,
-  );
+  return parseVariantOf("Raft", VARIANTS, name);
 }
