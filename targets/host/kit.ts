@@ -50,6 +50,26 @@ export async function variantProgramSpec(
   return hostClusterSpec([program], ["node", program.path, ...args]);
 }
 
+/** Ask every node `{"type":"role"}`; of those whose `role_ok` answer has `role` equal to
+ *  `leading`, the one whose answer `outranks` the others (a newer term, ballot or epoch). */
+export async function leaderByRole(
+  cluster: Cluster,
+  leading: string,
+  outranks: (a: Body, b: Body) => boolean,
+): Promise<string | undefined> {
+  const answers = await Promise.all(
+    cluster.nodes.map(async (n) => {
+      const reply = await requestOnce(n.ip, n.name, { type: "role" }, 500);
+      return typeof reply === "string" || reply.type !== "role_ok" || reply.role !== leading
+        ? undefined
+        : { node: n.name, reply };
+    }),
+  );
+  let best: { node: string; reply: Body } | undefined;
+  for (const a of answers) if (a && (!best || outranks(a.reply, best.reply))) best = a;
+  return best?.node;
+}
+
 /** How often, at most, readiness reads the log of a node that refuses connections. */
 const LOG_CHECK_MS = 500;
 

@@ -1,9 +1,9 @@
 // The Multi-Paxos lin-kv target: the Paxos node program (main.ts) run under the node host.
 import type { Cluster } from "../../core/runtime.ts";
-import { requestOnce } from "../host/connection.ts";
 import {
   HOST_LOG_PATHS,
   awaitHostsReady,
+  leaderByRole,
   variantProgramSpec,
   hostSentMessages,
   openHostClient,
@@ -34,18 +34,10 @@ export const paxos: Target = {
 };
 
 /** The node that answers `role` as leader with the highest ballot, if any. */
-export async function paxosLeader(cluster: Cluster): Promise<string | undefined> {
-  const answers = await Promise.all(
-    cluster.nodes.map(async (n) => {
-      const reply = await requestOnce(n.ip, n.name, { type: "role" }, 500);
-      return typeof reply === "string" || reply.type !== "role_ok"
-        ? undefined
-        : { node: n.name, role: reply.role, ballot: reply.ballot as Ballot };
-    }),
+export function paxosLeader(cluster: Cluster): Promise<string | undefined> {
+  return leaderByRole(
+    cluster,
+    "leader",
+    (a, b) => compareBallots(a.ballot as Ballot, b.ballot as Ballot) > 0,
   );
-  let best: { node: string; ballot: Ballot } | undefined;
-  for (const a of answers) {
-    if (a?.role === "leader" && (!best || compareBallots(a.ballot, best.ballot) > 0)) best = a;
-  }
-  return best?.node;
 }

@@ -1,10 +1,10 @@
 // The primary-backup lin-kv target: the primary-backup node program (main.ts) run under the
 // node host, with Maelstrom's lin-kv service as its configuration service (docs/primary-backup.md).
 import type { Cluster } from "../../core/runtime.ts";
-import { requestOnce } from "../host/connection.ts";
 import {
   HOST_LOG_PATHS,
   awaitHostsReady,
+  leaderByRole,
   variantProgramSpec,
   hostSentMessages,
   openHostClient,
@@ -38,18 +38,6 @@ export const primaryBackup: Target = {
 };
 
 /** The node that answers `role` as primary of the highest epoch, if any. */
-export async function primaryOf(cluster: Cluster): Promise<string | undefined> {
-  const answers = await Promise.all(
-    cluster.nodes.map(async (n) => {
-      const reply = await requestOnce(n.ip, n.name, { type: "role" }, 500);
-      return typeof reply === "string" || reply.type !== "role_ok"
-        ? undefined
-        : { node: n.name, role: reply.role, epoch: Number(reply.epoch) };
-    }),
-  );
-  let best: { node: string; epoch: number } | undefined;
-  for (const a of answers) {
-    if (a?.role === "primary" && (!best || a.epoch > best.epoch)) best = a;
-  }
-  return best?.node;
+export function primaryOf(cluster: Cluster): Promise<string | undefined> {
+  return leaderByRole(cluster, "primary", (a, b) => Number(a.epoch) > Number(b.epoch));
 }

@@ -1,9 +1,9 @@
 // The Raft lin-kv target: the Raft node program (main.ts) run under the node host.
 import type { Cluster } from "../../core/runtime.ts";
-import { requestOnce } from "../host/connection.ts";
 import {
   HOST_LOG_PATHS,
   awaitHostsReady,
+  leaderByRole,
   variantProgramSpec,
   hostSentMessages,
   openHostClient,
@@ -29,18 +29,6 @@ export const raft: Target = {
 };
 
 /** The node that answers `role` as leader in the highest term, if any. */
-export async function raftLeader(cluster: Cluster): Promise<string | undefined> {
-  const answers = await Promise.all(
-    cluster.nodes.map(async (n) => {
-      const reply = await requestOnce(n.ip, n.name, { type: "role" }, 500);
-      return typeof reply === "string" || reply.type !== "role_ok"
-        ? undefined
-        : { node: n.name, role: reply.role, term: Number(reply.term) };
-    }),
-  );
-  let best: { node: string; term: number } | undefined;
-  for (const a of answers) {
-    if (a?.role === "leader" && (!best || a.term > best.term)) best = a;
-  }
-  return best?.node;
+export function raftLeader(cluster: Cluster): Promise<string | undefined> {
+  return leaderByRole(cluster, "leader", (a, b) => Number(a.term) > Number(b.term));
 }
