@@ -75,7 +75,7 @@ export async function checkLinearizable(
     memory: {
       estimatedPeakMb: mb(budget.peakMemoBytes),
       rssAtStartMb: mb(budget.rssAtStart),
-      rssPeakMb: mb(Math.max(budget.peakRss, process.memoryUsage.rss())),
+      rssPeakMb: mb(Math.max(budget.peakRss, budget.rssAtStart && process.memoryUsage.rss())),
     },
     ...extra,
   });

@@ -66,8 +66,13 @@ export class Layout<S> {
     // An invocation per op, a completion per ok op. Invocations come in order already (ops
     // are sorted by callPos); completions are sorted, then the two merged.
     const rets: number[] = [];
-    for (let i = 0; i < n; i++) if (ops[i].ok) rets.push(i);
-    rets.sort((x, y) => ops[x].retPos - ops[y].retPos); // (faster on an array than a typed one)
+    let sorted = true;
+    for (let i = 0; i < n; i++) {
+      if (!ops[i].ok) continue;
+      if (rets.length > 0 && ops[rets[rets.length - 1]].retPos > ops[i].retPos) sorted = false;
+      rets.push(i);
+    }
+    if (!sorted) rets.sort((x, y) => ops[x].retPos - ops[y].retPos);
     const E = n + okCount;
     this.HEAD = E;
     this.TAIL = E + 1;

@@ -4,8 +4,15 @@
  *  addressing, linear probing): no allocation per entry, and its size is exact. */
 export class PairMap {
   static readonly MISSING = -2;
-  private slots = new Int32Array(3 * 64).fill(-1);
+  private slots: Int32Array;
   private count = 0;
+
+  /** `expected`: about how many entries it will hold (it grows past that as needed). */
+  constructor(expected = 32) {
+    let capacity = 64;
+    while (capacity < 2 * expected && capacity < 1 << 16) capacity *= 2;
+    this.slots = new Int32Array(3 * capacity).fill(-1);
+  }
 
   bytes(): number {
     return this.slots.byteLength;

@@ -96,7 +96,7 @@ class Search<S> {
   private readonly infoSet: OpSet;
   private readonly memo: ConfigMemo;
   /** (state, read) -> 1 if the read can accept the state or an extension of it, else 0. */
-  private readonly extendable = new PairMap();
+  private readonly extendable: PairMap;
 
   private hash = 0;
   private stateId: number;
@@ -152,6 +152,7 @@ class Search<S> {
     this.resetState = l.resetState;
     this.readNext = l.readNext.slice();
     this.readPrev = l.readPrev.slice();
+    this.extendable = new PairMap(l.growth ? 2 * ops.length : 0);
     this.okSet = new OpSet(l.okCount);
     this.infoSet = new OpSet(l.infoCount);
     this.memo = new ConfigMemo(this.okSet.words, this.infoSet.words);
@@ -423,7 +424,7 @@ export function searchLinearization<S>(
   ops: SearchOp[],
   budget: Budget,
 ): SearchOutcome {
-  const states = new StateTable(model);
+  const states = new StateTable(model, ops.length);
   const initId = states.intern(init);
   const orders: Order[] = ops.some((o) => !o.ok) ? ["ok-first", "history"] : ["history"];
   const layout = new Layout(model, states, ops);

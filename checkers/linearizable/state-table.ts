@@ -12,9 +12,15 @@ export class StateTable<S> {
   /** Estimated bytes held by the states, their keys and the map entries. */
   private stateBytes = 0;
 
-  private readonly transitions = new PairMap();
+  private readonly transitions: PairMap;
 
-  constructor(private readonly model: Model<S>) {}
+  /** `ops`: how many ops the search has (to size the cache of transitions). */
+  constructor(
+    private readonly model: Model<S>,
+    ops = 0,
+  ) {
+    this.transitions = new PairMap(4 * ops);
+  }
 
   intern(state: S): number {
     const key = this.model.key(state);
@@ -46,14 +52,11 @@ export class StateTable<S> {
 }
 
 /** A Map entry and an array slot cost about 40 bytes; a string key its characters besides
- *  (one byte each for Latin-1 text, two otherwise; the state itself when it is that string,
- *  and about as much again when the state is another object it was made from). */
+ *  (one byte each for Latin-1 text, two otherwise, judged by its first character; the state
+ *  itself when it is that string, and about as much again when the state is another object
+ *  it was made from). */
 function entryBytes(key: unknown, state: unknown): number {
   if (typeof key !== "string") return 40;
-  const text = 24 + key.length * (isOneByte(key) ? 1 : 2);
+  const text = 24 + key.length * (key.charCodeAt(0) > 255 ? 2 : 1);
   return 40 + (state === key ? text : 2 * text);
-}
-
-function isOneByte(s: string): boolean {
-  return !/[^\u0000-\u00ff]/.test(s);
 }
