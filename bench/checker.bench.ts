@@ -1,9 +1,18 @@
 // Benchmark of the linearizability checker and the history parsers. Prints figures, asserts
 // nothing. Each case runs in its own process so that its peak memory (max RSS) is its own.
+// `node --import tsx bench/checker.bench.ts [case]` runs one case.
 //   (a) one register, 20 processes, ~100 ops, many info ops
 //   (b) a 10-key kv, 50 clients, 2,000 ops              (target: within 100 ms)
 //   (c) 1,000,000 ops over 1,000 keys                    (target: within 10 s and 1 GiB)
 //   (c-cli) the same history from a JSONL file through `bin/faultline check`
+//   (p) Porcupine's kv benchmark shape: 50 clients on 10 keys, 1,700 ops, appends and gets,
+//       a few puts (bench/kv-append-history.ts), valid and with one get corrupted; each
+//       checked 5 times in one process: the first (cold) and the median of the others
+//       (target: 0.15 s valid, 0.04 s invalid, half of Porcupine's 0.3 s and 0.08 s)
+//   (p-cli) the same histories as JSONL files through `bin/faultline check --model kv`
+//   (r) one register, 50,000 ops, no info, 10 clients, the default budget (target: valid)
+//   (mem) one register, 30,000 ops, 50 clients: a search of a few hundred MB; its estimate of
+//       its memory against the resident set size it grew by (target: within 20%)
 //   parse: JSONL and EDN throughput, and the JSONL writer's
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -14,93 +23,8 @@ import type { Op } from "../histories/op.ts";
 import { HistoryWriter } from "../histories/jsonl.ts";
 import { loadHistory } from "../histories/load.ts";
 import { checkLinearizable } from "../checkers/linearizable/index.ts";
-
-interface GenOptions {
-  keys: number;
-  clients: number;
-  ops: number;
-  /** Chance that an op ends as info (half of them never take effect). */
-  infoRate: number;
-  seed: number;
-}
-
-/** A seeded history of a correct kv store (read/write/cas) under random concurrency. */
-function generate(o: GenOptions): Op[] {
-  let x = o.seed | 0 || 1;
-  const rand = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(rand() * n);
-  const history: Op[] = [];
-  const state = new Map<string, number | null>();
-  type Flight = {
-    process: number;
-    f: string;
-    key: string;
-    value: unknown;
-    applied: boolean;
-    result?: unknown;
-    rejected?: boolean;
-  };
-  const clients: (Flight | undefined)[] = new Array(o.clients).fill(undefined);
-  const processOf = Array.from({ length: o.clients }, (_, i) => i);
-  let nextProcess = o.clients;
-  let invoked = 0;
-  let inFlight = 0;
-  const emit = (process: number, type: Op["type"], f: string, key: string, value: unknown) =>
-    history.push({
-      index: history.length,
-      time: history.length * 1000,
-      process,
-      type,
-      f,
-      key,
-      value,
-    });
-  const apply = (p: Flight) => {
-    p.applied = true;
-    const cur = state.get(p.key) ?? null;
-    if (p.f === "read") p.result = cur;
-    else if (p.f === "write") state.set(p.key, p.value as number);
-    else {
-      const [from, to] = p.value as [number, number];
-      if (cur === from) state.set(p.key, to);
-      else p.rejected = true;
-    }
-  };
-  while (invoked < o.ops || inFlight > 0) {
-    const c = int(o.clients);
-    const p = clients[c];
-    if (!p) {
-      if (invoked >= o.ops) continue;
-      const key = `k${int(o.keys)}`;
-      const r = rand();
-      const f = r < 0.5 ? "read" : r < 0.8 ? "write" : "cas";
-      const value = f === "read" ? null : f === "write" ? int(5) : [int(5), int(5)];
-      clients[c] = { process: processOf[c], f, key, value, applied: false };
-      emit(processOf[c], "invoke", f, key, value);
-      invoked++;
-      inFlight++;
-      continue;
-    }
-    const info = rand() < o.infoRate / 2;
-    if (!p.applied && !info) {
-      apply(p);
-      continue;
-    }
-    clients[c] = undefined;
-    inFlight--;
-    if (info || rand() < o.infoRate / 2) {
-      emit(p.process, "info", p.f, p.key, p.value);
-      processOf[c] = nextProcess++; // retired: the client continues as a fresh process
-    } else if (p.rejected) emit(p.process, "fail", p.f, p.key, p.value);
-    else emit(p.process, "ok", p.f, p.key, p.f === "read" ? p.result : p.value);
-  }
-  return history;
-}
+import { corruptOneGet, kvAppendHistory } from "./kv-append-history.ts";
+import { kvHistory as generate, type KvOptions as GenOptions } from "./kv-history.ts";
 
 function edn(v: unknown): string {
   if (v === null || v === undefined) return "nil";
@@ -119,16 +43,92 @@ function toEdn(ops: Op[]): string {
 
 const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
 
-async function checkCase(name: string, gen: GenOptions, model = "kv"): Promise<void> {
+async function checkCase(
+  name: string,
+  gen: GenOptions,
+  model = "kv",
+  timeLimitMs = 60_000,
+): Promise<void> {
   const history = generate(gen);
   const rssAfterGen = process.memoryUsage().rss;
-  const r = await checkLinearizable(history, { model, timeLimitMs: 60_000 });
+  const r = await checkLinearizable(history, { model, timeLimitMs });
   const peak = process.resourceUsage().maxRSS * 1024;
   const infos = history.filter((o) => o.type === "info").length;
   console.log(
     `${name}: ${gen.ops} ops (${infos} info), ${gen.keys} key(s), ${gen.clients} clients -> ${r.valid} in ${r.elapsedMs} ms; ` +
       `${r.explored} configurations; peak RSS ${mb(peak)} (history alone ${mb(rssAfterGen)})`,
   );
+  const { estimatedPeakMb, rssAtStartMb, rssPeakMb } = r.memory;
+  const grew = rssPeakMb - rssAtStartMb;
+  console.log(
+    `  search memory: estimated ${estimatedPeakMb} MB, resident set grew by ${grew.toFixed(1)} MB while searching` +
+      (grew >= 50 ? ` (estimate ${((estimatedPeakMb / grew - 1) * 100).toFixed(0)}% off)` : ""),
+  );
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const P_SEEDS = [1, 2, 3, 4, 5];
+const P_SHAPE = { clients: 50, keys: 10, ops: 1_700 };
+
+/** Porcupine's kv benchmark shape, in-process: each history checked 5 times. */
+async function porcupineCase(): Promise<void> {
+  for (const corrupt of [false, true]) {
+    const cold: number[] = [];
+    const warm: number[] = [];
+    for (const seed of P_SEEDS) {
+      const history = kvAppendHistory({ ...P_SHAPE, seed });
+      if (corrupt) corruptOneGet(history);
+      const times: number[] = [];
+      let last;
+      for (let run = 0; run < 5; run++) {
+        last = await checkLinearizable(history, { model: "kv" });
+        times.push(last.elapsedMs);
+      }
+      cold.push(times[0]);
+      warm.push(median(times.slice(1)));
+      console.log(
+        `(p) seed ${seed}${corrupt ? ", one get corrupted" : ""}: ${last!.valid}, ${last!.explored} configurations; ` +
+          `first check ${times[0]} ms, then ${times.slice(1).join(", ")} ms`,
+      );
+    }
+    console.log(
+      `(p) ${corrupt ? "invalid" : "valid"}: median over seeds ${P_SEEDS.join(",")}: first check ${median(cold)} ms, ` +
+        `later checks ${median(warm)} ms (slowest seed ${Math.max(...warm)} ms)`,
+    );
+  }
+}
+
+/** The same histories through the CLI: 3 runs each, the median wall time. */
+async function porcupineCliCase(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "faultline-bench-"));
+  const cli = path.join(fileURLToPath(new URL("..", import.meta.url)), "bin/faultline");
+  spawnSync(cli, ["--help"]); // build the bundle first if a source is newer
+  for (const corrupt of [false, true]) {
+    const walls: number[] = [];
+    for (const seed of P_SEEDS.slice(0, 3)) {
+      const history = kvAppendHistory({ ...P_SHAPE, seed });
+      if (corrupt) corruptOneGet(history);
+      const file = path.join(dir, `p${seed}${corrupt ? "-bad" : ""}.jsonl`);
+      const w = HistoryWriter.open(file);
+      for (const { index: _index, ...op } of history) w.append(op);
+      await w.close();
+      const runs: { wall: number; kb: number; status: number | null }[] = [];
+      for (let run = 0; run < 3; run++) {
+        const r = spawnSync("/usr/bin/time", ["-f", "%e %M", cli, "check", "--model", "kv", file], {
+          encoding: "utf8",
+        });
+        const [wall, kb] = (r.stderr.trim().split("\n").pop() ?? "").split(" ").map(Number);
+        runs.push({ wall, kb, status: r.status });
+      }
+      const wall = median(runs.map((r) => r.wall));
+      walls.push(wall);
+      console.log(
+        `(p-cli) seed ${seed}${corrupt ? ", one get corrupted" : ""}: exit ${runs[0].status}, ${runs.map((r) => r.wall).join(", ")} s, peak RSS ${mb(Math.max(...runs.map((r) => r.kb)) * 1024)}`,
+      );
+    }
+    console.log(`(p-cli) ${corrupt ? "invalid" : "valid"}: median ${median(walls)} s`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 async function parseCase(): Promise<void> {
@@ -203,6 +203,20 @@ const CASES: Record<string, () => Promise<void>> = {
       infoRate: 0.01,
       seed: 3,
     }),
+  p: porcupineCase,
+  "p-cli": porcupineCliCase,
+  r: () =>
+    checkCase(
+      "(r) one register",
+      { keys: 1, clients: 10, ops: 50_000, infoRate: 0, seed: 5 },
+      "cas-register",
+    ),
+  mem: () =>
+    checkCase(
+      "(mem) one register, 50 clients",
+      { keys: 1, clients: 50, ops: 30_000, infoRate: 0, seed: 5 },
+      "cas-register",
+    ),
   parse: parseCase,
 };
 

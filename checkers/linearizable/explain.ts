@@ -96,14 +96,16 @@ export function explain<S>(
 }
 
 /** The ops invoked before `b` completed, as a fresh search input cut at b's completion: an op
- *  still running then may or may not have taken effect by then, so it counts as info. */
-function truncated(ops: SearchOp[], b: number, without: number): SearchOp[] {
+ *  still running then may or may not have taken effect by then, so it counts as info (and a
+ *  read still running then is left out, as info reads are). */
+function truncated<S>(model: Model<S>, ops: SearchOp[], b: number, without: number): SearchOp[] {
   const cut = ops[b].retPos;
   const out: SearchOp[] = [];
   for (let i = 0; i < ops.length; i++) {
     if (i === without || ops[i].callPos >= cut) continue;
     const ok = ops[i].ok && ops[i].retPos <= cut;
-    out.push(ok === ops[i].ok ? ops[i] : { ...ops[i], ok, retPos: Infinity });
+    if (ok === ops[i].ok) out.push(ops[i]);
+    else if (!model.readOnly(ops[i])) out.push({ ...ops[i], ok, retPos: Infinity });
   }
   return out;
 }
@@ -131,7 +133,7 @@ function findConflicting<S>(
       complete = false;
       break;
     }
-    const r = searchLinearization(model, init, truncated(ops, b, c), new Budget(left, 256));
+    const r = searchLinearization(model, init, truncated(model, ops, b, c), new Budget(left, 256));
     if (r.valid === "unknown") complete = false;
     if (r.valid === true) conflicting.push(c);
   }

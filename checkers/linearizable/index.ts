@@ -35,6 +35,10 @@ export interface LinearizableResult extends CheckResult {
   /** Search configurations explored; how long the check took. */
   explored: number;
   elapsedMs: number;
+  /** The search's own estimate of its peak memory (what --memory-limit-mb is held to), and
+   *  the process's resident set size at the start and at its highest (sampled) while
+   *  checking, to compare with. */
+  memory: { estimatedPeakMb: number; rssAtStartMb: number; rssPeakMb: number };
   /** Present when valid is false. */
   explanation?: Explanation;
 }
@@ -53,6 +57,7 @@ export async function checkLinearizable(
   }
   const budget = new Budget(opts.timeLimitMs, opts.memoryLimitMb);
   const { partitions, clientOps } = preparePartitions(history, model);
+  budget.startMeasuring();
   // Small partitions first: a violation in any of them ends the check sooner.
   partitions.sort((a, b) => a.ops.length - b.ops.length);
 
@@ -67,6 +72,11 @@ export async function checkLinearizable(
     partitionsChecked,
     explored,
     elapsedMs: Math.round((performance.now() - started) * 10) / 10,
+    memory: {
+      estimatedPeakMb: mb(budget.peakMemoBytes),
+      rssAtStartMb: mb(budget.rssAtStart),
+      rssPeakMb: mb(Math.max(budget.peakRss, budget.rssAtStart && process.memoryUsage.rss())),
+    },
     ...extra,
   });
 
@@ -97,6 +107,8 @@ export async function checkLinearizable(
     reason: `linearizable: ${clientOps} client ops in ${partitions.length} partition(s)`,
   });
 }
+
+const mb = (bytes: number) => Math.round(bytes / 104857.6) / 10;
 
 function describeOp(o: Explanation["op"]): string {
   const key = o.key !== undefined ? ` ${o.key}` : "";

@@ -1,22 +1,42 @@
 // The linearizability search for one partition: a depth-first search in the Wing-Gong / Lowe
-// family. Events (invocations and ok completions) sit in a linked list in history order. Walking
-// it, we try to linearize each invoked op (apply it to the model); a completion reached while
-// its op is still unlinearized means the current order is a dead end, so we undo the last
-// choice and try the next op. Info ops have no completion event: they may be linearized at any
-// point after their invocation, or never.
+// family. Events (invocations and ok completions) sit in a doubly linked list in history
+// order. Walking it, we try to linearize each invoked op (apply it to the model) and take it
+// out of the list; a completion reached while its op is still unlinearized means the current
+// order is a dead end, so we undo the last choice, put its events back, and try the next op.
+// Info ops have no completion event: they may be linearized at any point after their
+// invocation, or never.
 //
-// Memoization: a configuration is (set of ok ops linearized, model state, set of info ops
-// linearized). If we have already explored the same ok set and state with FEWER info ops used
-// (a subset), the new configuration has fewer options and cannot succeed either: prune it.
+// Forced reads: an ok op that never changes the state (a read), invoked before every
+// completion still in the list and accepted in the current state, is linearized at once and
+// never tried elsewhere. Any linearization that places it later still works with it moved
+// here (it changes nothing, and everything that had to precede it already has), so no
+// solution is lost, and the search no longer branches on every subset of the reads that
+// could go now: with many concurrent reads that was most of the work.
 //
-// Order of trying candidates: two complete searches that differ only in order run in turns,
-// with growing step allowances, and the first to finish decides. "history order" tries ops in
-// order of invocation (info ops early, which suits histories whose info ops did take effect);
-// "ok first" tries every ok op before any info op (which suits info ops that never took
-// effect). Models whose states never coincide (appends of unique strings) can make either one
-// exponential on its own.
-import { INCONSISTENT, type Model, type ModelOp } from "./models/model.ts";
+// Reads ruled out early: with a model whose appends only extend the state (Model.growth), a
+// read that cannot accept the current state, nor any extension of it, can only succeed if
+// an op that replaces the state (a put) may still come before it. If none can, the
+// configuration is a dead end at once, rather than at the read's completion after every
+// order of the appends in between (each a different state) has been tried.
+//
+// Memoization (memo.ts): a configuration is (model state, set of ok ops linearized, set of
+// info ops linearized); one seen before, or dominated by one seen before, is pruned. States
+// are interned as integers (state-table.ts).
+//
+// Order of trying candidates, when a partition has info ops: two complete searches that
+// differ only in order run in turns, with growing step allowances, and the first to finish
+// decides. "history order" tries ops in order of invocation (info ops early, which suits
+// histories whose info ops did take effect); "ok first" tries every ok op before any info op
+// (which suits info ops that never took effect). Without info ops the two are the same, and
+// one search runs. Models whose states never coincide (appends of unique strings) can make
+// either one exponential on its own.
+import type { Growth, Model, ModelOp } from "./models/model.ts";
+import { PairMap } from "./pair-map.ts";
 import type { Budget } from "./budget.ts";
+import { ConfigMemo } from "./memo.ts";
+import { StateTable } from "./state-table.ts";
+import { INFO, Layout, READ } from "./layout.ts";
+import { IntStack, OpSet } from "./int-sets.ts";
 
 /** An op to linearize: what the model sees, plus its place in real time. */
 export interface SearchOp extends ModelOp {
@@ -46,270 +66,349 @@ export type SearchOutcome =
       prefix: LinearizationStep | undefined;
     };
 
-/** Deterministic 32-bit random numbers for Zobrist hashing of the linearized set. */
-function zobristTable(n: number): Int32Array {
-  const t = new Int32Array(n);
-  let x = 0x9e3779b9 | 0;
-  for (let i = 0; i < n; i++) {
-    // xorshift32
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    t[i] = x;
-  }
-  return t;
-}
-
-/** Bitsets of remembered configurations, packed one after another in one growing array (a
- *  typed array per configuration would cost a separate allocation each). */
-class BitsetArena {
-  private data = new Uint32Array(1024);
-  private used = 0;
-
-  constructor(private readonly words: number) {}
-
-  /** Copies `bits` in; returns where it is. */
-  store(bits: Uint32Array): number {
-    if (this.used + this.words > this.data.length) {
-      const bigger = new Uint32Array(Math.max(this.data.length * 2, this.used + this.words));
-      bigger.set(this.data.subarray(0, this.used));
-      this.data = bigger;
-    }
-    const at = this.used;
-    this.data.set(bits, at);
-    this.used += this.words;
-    return at;
-  }
-
-  equals(at: number, bits: Uint32Array): boolean {
-    const d = this.data;
-    for (let i = 0; i < this.words; i++) if (d[at + i] !== bits[i]) return false;
-    return true;
-  }
-
-  /** True if every bit stored at `at` is set in `bits`; -1 stands for the empty set. */
-  subsetOf(at: number, bits: Uint32Array): boolean {
-    if (at < 0) return true;
-    const d = this.data;
-    for (let i = 0; i < this.words; i++) if ((d[at + i] & ~bits[i]) !== 0) return false;
-    return true;
-  }
-}
-
-function isEmpty(bits: Uint32Array): boolean {
-  for (let i = 0; i < bits.length; i++) if (bits[i] !== 0) return false;
-  return true;
-}
+/** How many of the next reads not yet linearized are checked for being still possible. */
+const READS_AHEAD = 4;
 
 type Order = "history" | "ok-first";
 
 /** One depth-first search over `ops` (sorted by callPos), run a slice at a time. */
 class Search<S> {
-  private readonly n: number;
+  // From the layout: read only, except the lists, which are this search's own copies.
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
   private readonly evOp: Int32Array;
   private readonly evCall: Uint8Array;
   private readonly callNode: Int32Array;
-  private readonly retNode: Int32Array;
   private readonly HEAD: number;
   private readonly TAIL: number;
-  private readonly isOk: Uint8Array;
-  private readonly okBits: Uint32Array;
-  private readonly infoBits: Uint32Array;
+  private readonly kind: Uint8Array;
+  private readonly ord: Int32Array;
   private readonly zobrist: Int32Array;
-  /** state key -> Zobrist hash of the ok set -> [ok bits, info bits (-1: none)] positions. */
-  private readonly memo = new Map<unknown, Map<number, number[]>>();
-  private readonly arena: BitsetArena;
-  private readonly entryBytes: number;
-  private readonly okCount: number;
+  private readonly growth: Growth<S> | undefined;
+  private readonly isReset: Uint8Array;
+  private readonly resetNext: Int32Array;
+  private readonly resetPrev: Int32Array;
+  private readonly resetState: Int32Array;
+  private readonly readNext: Int32Array;
+  private readonly readPrev: Int32Array;
+
+  private readonly okSet: OpSet;
+  private readonly infoSet: OpSet;
+  private readonly memo: ConfigMemo;
+  /** (state, read) -> 1 if the read can accept the state or an extension of it, else 0. */
+  private readonly extendable: PairMap;
 
   private hash = 0;
-  private state: S;
-  private top: LinearizationStep | undefined;
-  private readonly stackStates: S[] = [];
-  private readonly stackOps: number[] = [];
-  private readonly stackRounds: boolean[] = [];
+  private stateId: number;
+  /** The linearization so far (choices and forced reads, in order), each op with the state
+   *  after it. */
+  private readonly lin = new IntStack();
+  private readonly linState = new IntStack();
+  /** Each choice: the op, the state before it, its round, and how many forced reads and
+   *  linearized ops there were before it (those after it are undone with it). */
+  private readonly choiceOp = new IntStack();
+  private readonly choiceState = new IntStack();
+  private readonly choiceRound = new IntStack();
+  private readonly choiceForced = new IntStack();
+  private readonly choiceLin = new IntStack();
+  private readonly forced = new IntStack();
   /** In "ok-first" order: false while trying ok ops, true while trying info ops. */
   private infoRound = false;
+  /** Forced reads are due: the state or the set of candidates changed. */
+  private closeReads = true;
   private remainingOk: number;
   private entry: number;
   explored = 0;
   private bestPos = -1;
   private bestOp = -1;
-  private bestPrefix: LinearizationStep | undefined;
-  memoBytes = 0;
+  /** The linearization when bestOp was found (a copy of `lin`, kept up to date cheaply:
+   *  below `lowWater`, the lowest `lin` has been since, the two are the same). */
+  private readonly best = new IntStack();
+  private readonly bestStates = new IntStack();
+  private lowWater = 0;
 
   constructor(
-    private readonly model: Model<S>,
-    init: S,
+    private readonly layout: Layout<S>,
+    private readonly states: StateTable<S>,
+    initId: number,
     private readonly ops: SearchOp[],
     private readonly order: Order,
   ) {
-    const n = (this.n = ops.length);
-    // Events: 2 per ok op, 1 per info op; node ids 0..E-1, then head and tail sentinels.
-    const events: { pos: number; op: number; call: boolean }[] = [];
-    let okCount = 0;
-    for (let i = 0; i < n; i++) {
-      events.push({ pos: ops[i].callPos, op: i, call: true });
-      if (ops[i].ok) {
-        events.push({ pos: ops[i].retPos, op: i, call: false });
-        okCount++;
-      }
-    }
-    events.sort((a, b) => a.pos - b.pos);
-    const E = events.length;
-    this.HEAD = E;
-    this.TAIL = E + 1;
-    this.next = new Int32Array(E + 2);
-    this.prev = new Int32Array(E + 2);
-    this.evOp = new Int32Array(E);
-    this.evCall = new Uint8Array(E);
-    this.callNode = new Int32Array(n);
-    this.retNode = new Int32Array(n).fill(-1);
-    for (let e = 0; e < E; e++) {
-      this.evOp[e] = events[e].op;
-      this.evCall[e] = events[e].call ? 1 : 0;
-      if (events[e].call) this.callNode[events[e].op] = e;
-      else this.retNode[events[e].op] = e;
-      this.next[e] = e + 1 === E ? this.TAIL : e + 1;
-      this.prev[e] = e === 0 ? this.HEAD : e - 1;
-    }
-    this.next[this.HEAD] = E === 0 ? this.TAIL : 0;
-    this.prev[this.TAIL] = E === 0 ? this.HEAD : E - 1;
-    const words = (n + 31) >>> 5;
-    this.okBits = new Uint32Array(words);
-    this.infoBits = new Uint32Array(words);
-    this.zobrist = zobristTable(n);
-    this.arena = new BitsetArena(words);
-    this.entryBytes = 2 * words * 4 + 24;
-    this.isOk = new Uint8Array(n);
-    for (let i = 0; i < n; i++) this.isOk[i] = ops[i].ok ? 1 : 0;
-    this.okCount = this.remainingOk = okCount;
-    this.state = init;
-    this.remember(model.key(init));
+    const l = layout;
+    this.next = l.next.slice();
+    this.prev = l.prev.slice();
+    this.evOp = l.evOp;
+    this.evCall = l.evCall;
+    this.callNode = l.callNode;
+    this.HEAD = l.HEAD;
+    this.TAIL = l.TAIL;
+    this.kind = l.kind;
+    this.ord = l.ord;
+    this.zobrist = l.zobrist;
+    this.growth = l.growth;
+    this.isReset = l.isReset;
+    this.resetNext = l.resetNext.slice();
+    this.resetPrev = l.resetPrev.slice();
+    this.resetState = l.resetState;
+    this.readNext = l.readNext.slice();
+    this.readPrev = l.readPrev.slice();
+    this.extendable = new PairMap(l.growth ? 2 * ops.length : 0);
+    this.okSet = new OpSet(l.okCount);
+    this.infoSet = new OpSet(l.infoCount);
+    this.memo = new ConfigMemo(this.okSet.words, this.infoSet.words);
+    this.remainingOk = l.okCount;
+    this.stateId = initId;
+    this.remember();
     this.entry = this.next[this.HEAD];
+  }
+
+  /** Bytes held by this search: memo, caches, stacks, its copies of the lists. */
+  bytes(): number {
+    const stacks =
+      4 * (this.choiceOp.data.length * 5 + this.forced.data.length) +
+      8 * (this.lin.data.length + this.best.data.length);
+    const lists = 2 * this.next.byteLength + 4 * this.resetNext.byteLength;
+    return this.memo.bytes() + this.extendable.bytes() + stacks + lists;
   }
 
   private lift(i: number): void {
     const { next, prev } = this;
-    for (const e of [this.callNode[i], this.retNode[i]]) {
-      if (e < 0) continue;
-      next[prev[e]] = next[e];
-      prev[next[e]] = prev[e];
+    const c = this.callNode[i];
+    next[prev[c]] = next[c];
+    prev[next[c]] = prev[c];
+    const r = this.layout.retNode[i];
+    if (r >= 0) {
+      next[prev[r]] = next[r];
+      prev[next[r]] = prev[r];
     }
   }
 
   private unlift(i: number): void {
     const { next, prev } = this;
-    for (const e of [this.retNode[i], this.callNode[i]]) {
-      if (e < 0) continue;
-      next[prev[e]] = e;
-      prev[next[e]] = e;
+    const r = this.layout.retNode[i];
+    if (r >= 0) {
+      next[prev[r]] = r;
+      prev[next[r]] = r;
+    }
+    const c = this.callNode[i];
+    next[prev[c]] = c;
+    prev[next[c]] = c;
+  }
+
+  private include(i: number): void {
+    if (this.isReset[i] === 1) {
+      this.resetNext[this.resetPrev[i]] = this.resetNext[i];
+      this.resetPrev[this.resetNext[i]] = this.resetPrev[i];
+    } else if (this.growth && this.kind[i] === READ) {
+      this.readNext[this.readPrev[i]] = this.readNext[i];
+      this.readPrev[this.readNext[i]] = this.readPrev[i];
+    }
+    if (this.kind[i] === INFO) this.infoSet.add(this.ord[i]);
+    else {
+      this.okSet.add(this.ord[i]);
+      this.hash ^= this.zobrist[this.ord[i]];
+      this.remainingOk--;
     }
   }
 
-  /** Remember a configuration; false if it (or one dominating it) was seen before. */
-  private remember(stateKey: unknown): boolean {
-    let byHash = this.memo.get(stateKey);
-    if (byHash === undefined) {
-      byHash = new Map();
-      this.memo.set(stateKey, byHash);
+  private exclude(i: number): void {
+    if (this.isReset[i] === 1) {
+      this.resetNext[this.resetPrev[i]] = i;
+      this.resetPrev[this.resetNext[i]] = i;
+    } else if (this.growth && this.kind[i] === READ) {
+      this.readNext[this.readPrev[i]] = i;
+      this.readPrev[this.readNext[i]] = i;
     }
-    let list = byHash.get(this.hash);
-    if (list === undefined) {
-      list = [];
-      byHash.set(this.hash, list);
-    } else {
-      const arena = this.arena;
-      for (let k = 0; k < list.length; k += 2) {
-        if (arena.equals(list[k], this.okBits) && arena.subsetOf(list[k + 1], this.infoBits)) {
-          return false;
-        }
+    if (this.kind[i] === INFO) this.infoSet.remove(this.ord[i]);
+    else {
+      this.okSet.remove(this.ord[i]);
+      this.hash ^= this.zobrist[this.ord[i]];
+      this.remainingOk++;
+    }
+  }
+
+  /** Records the current configuration; false if it (or one dominating it) was seen. */
+  private remember(): boolean {
+    const ok = this.okSet;
+    const info = this.infoSet;
+    const infoLo = info.count === 0 ? 0 : info.firstNonEmpty();
+    const infoHi = info.count === 0 ? -1 : info.hi;
+    return this.memo.add(this.stateId, this.hash, ok.lo, ok.hi, infoLo, infoHi);
+  }
+
+  /** Linearizes every read that is a candidate and accepted in the current state. Returns
+   *  a read that can never be linearized from here (see Growth), or -1. */
+  private forceReads(): number {
+    const { next, prev, evCall, evOp, kind, ops, states, TAIL } = this;
+    let e = next[this.HEAD];
+    while (e !== TAIL && evCall[e] === 1) {
+      const i = evOp[e];
+      if (kind[i] === READ && states.step(this.stateId, ops[i], i) >= 0) {
+        this.include(i);
+        this.lift(i);
+        this.forced.push(i);
+        this.lin.push(i);
+        this.linState.push(this.stateId);
+        e = next[prev[e]];
+      } else e = next[e];
+    }
+    if (!this.growth) return -1;
+    // The next reads, invoked or not yet: each must still be possible. (Reads further on
+    // usually see what the nearest ones see.) Of those that are not, the one that completes
+    // first is where the search, walking on, would have been stopped.
+    const n = ops.length;
+    let doomed = -1;
+    for (let r = this.readNext[n], k = 0; r !== n && k < READS_AHEAD; r = this.readNext[r], k++) {
+      if (!this.stillPossible(r) && (doomed < 0 || ops[r].retPos < ops[doomed].retPos)) doomed = r;
+    }
+    return doomed;
+  }
+
+  /** Could read `r` still be linearized: in this state or an extension of it, or after an op
+   *  not yet linearized, invoked before r completes, that replaces the state? (Past a few
+   *  such ops: assume yes rather than look further.) */
+  private stillPossible(r: number): boolean {
+    if (this.canExtend(this.stateId, r)) return true;
+    const { ops, resetNext, resetState } = this;
+    const n = ops.length;
+    const end = ops[r].retPos;
+    let seen = 0;
+    for (let p = resetNext[n]; p !== n && ops[p].callPos < end; p = resetNext[p]) {
+      if (resetState[p] < 0 || ++seen > 8 || this.canExtend(resetState[p], r)) return true;
+    }
+    return false;
+  }
+
+  private canExtend(stateId: number, r: number): boolean {
+    let known = this.extendable.get(stateId, r);
+    if (known === PairMap.MISSING) {
+      known = this.growth!.canExtendTo(this.states.states[stateId], this.ops[r]) ? 1 : 0;
+      this.extendable.set(stateId, r, known);
+    }
+    return known === 1;
+  }
+
+  /** The completion of op `i` was reached (or `i` was ruled out) with `i` not linearized. */
+  private noteDeadEnd(i: number): void {
+    if (!this.infoRound && this.ops[i].retPos > this.bestPos) {
+      this.bestPos = this.ops[i].retPos;
+      this.bestOp = i;
+      const { lin, linState, best, bestStates } = this;
+      best.length = bestStates.length = Math.min(best.length, this.lowWater);
+      for (let k = best.length; k < lin.length; k++) {
+        best.push(lin.data[k]);
+        bestStates.push(linState.data[k]);
       }
+      this.lowWater = lin.length;
     }
-    list.push(
-      this.arena.store(this.okBits),
-      isEmpty(this.infoBits) ? -1 : this.arena.store(this.infoBits),
-    );
-    this.memoBytes += this.entryBytes;
-    return true;
   }
 
-  private flip(i: number): void {
-    const w = i >>> 5;
-    const bit = 1 << (i & 31);
-    if (this.isOk[i]) {
-      this.okBits[w] ^= bit;
-      this.hash ^= this.zobrist[i];
-    } else this.infoBits[w] ^= bit;
+  /** Undoes the last choice (and the reads forced after it); the event to try next, or -1
+   *  if there was no choice left to undo. */
+  private backtrack(): number {
+    if (this.choiceOp.length === 0) return -1;
+    const forcedBefore = this.choiceForced.pop();
+    while (this.forced.length > forcedBefore) {
+      const r = this.forced.pop();
+      this.unlift(r);
+      this.exclude(r);
+    }
+    const j = this.choiceOp.pop();
+    this.stateId = this.choiceState.pop();
+    this.infoRound = this.choiceRound.pop() === 1;
+    this.exclude(j);
+    this.unlift(j);
+    // The choice and the reads forced after it leave the linearization.
+    this.lin.length = this.linState.length = this.choiceLin.pop();
+    if (this.lin.length < this.lowWater) this.lowWater = this.lin.length;
+    return this.next[this.callNode[j]];
+  }
+
+  /** The linearization as steps (last step first), from the copy kept with bestOp. */
+  private bestPrefix(): LinearizationStep | undefined {
+    let top: LinearizationStep | undefined;
+    for (let k = 0; k < this.best.length; k++) {
+      top = {
+        op: this.best.data[k],
+        state: this.states.states[this.bestStates.data[k]],
+        parent: top,
+      };
+    }
+    return top;
+  }
+
+  private failure(): SearchOutcome {
+    return {
+      valid: false,
+      explored: this.explored,
+      failedOp: this.bestOp,
+      prefix: this.bestPrefix(),
+    };
   }
 
   /** Runs up to `steps` steps; the outcome, or undefined if not finished yet. */
   run(steps: number): SearchOutcome | undefined {
-    if (this.okCount === 0) return { valid: true, explored: 0 };
-    const { next, evOp, evCall, isOk, ops, model, HEAD, TAIL } = this;
+    const { next, evOp, evCall, kind, ops, states, HEAD, TAIL } = this;
     const rounds = this.order === "ok-first";
     let entry = this.entry;
     try {
       for (let step = 0; step < steps; step++) {
         this.explored++;
+        if (this.closeReads) {
+          this.closeReads = false;
+          const doomed = this.forceReads();
+          if (doomed >= 0) {
+            this.noteDeadEnd(doomed);
+            entry = this.backtrack();
+            if (entry < 0) return this.failure();
+            continue;
+          }
+          entry = next[HEAD];
+        }
         if (entry === TAIL || this.remainingOk === 0)
           return { valid: true, explored: this.explored };
         const i = evOp[entry];
         if (evCall[entry] === 1) {
-          if (rounds && isOk[i] === (this.infoRound ? 1 : 0)) {
+          const k = kind[i];
+          // Reads left here are rejected in this state (else they were forced).
+          if (k === READ || (rounds && (k === INFO) !== this.infoRound)) {
             entry = next[entry];
             continue;
           }
-          const after = model.step(this.state, ops[i]);
-          if (after !== INCONSISTENT) {
-            this.flip(i);
-            if (this.remember(model.key(after as S))) {
-              this.stackOps.push(i);
-              this.stackRounds.push(this.infoRound);
-              this.stackStates.push(this.state);
+          const after = states.step(this.stateId, ops[i], i);
+          if (after >= 0) {
+            const before = this.stateId;
+            this.include(i);
+            this.stateId = after;
+            if (this.remember()) {
+              this.choiceOp.push(i);
+              this.choiceState.push(before);
+              this.choiceRound.push(this.infoRound ? 1 : 0);
+              this.choiceForced.push(this.forced.length);
+              this.choiceLin.push(this.lin.length);
               this.infoRound = false;
-              this.top = { op: i, state: after, parent: this.top };
-              this.state = after as S;
-              if (isOk[i]) this.remainingOk--;
+              this.lin.push(i);
+              this.linState.push(after);
               this.lift(i);
-              entry = next[HEAD];
+              this.closeReads = true;
               continue;
             }
-            this.flip(i);
+            this.stateId = before;
+            this.exclude(i);
           }
           entry = next[entry];
           continue;
         }
         // The completion of an op not yet linearized: nothing tried so far can go next.
-        if (!this.infoRound && ops[i].retPos > this.bestPos) {
-          this.bestPos = ops[i].retPos;
-          this.bestOp = i;
-          this.bestPrefix = this.top;
-        }
+        this.noteDeadEnd(i);
         if (rounds && !this.infoRound) {
           this.infoRound = true; // now try the info ops
           entry = next[HEAD];
           continue;
         }
         // This order cannot work: undo the last choice and try what comes after it.
-        if (this.stackOps.length === 0) {
-          return {
-            valid: false,
-            explored: this.explored,
-            failedOp: this.bestOp,
-            prefix: this.bestPrefix,
-          };
-        }
-        const j = this.stackOps.pop()!;
-        this.infoRound = this.stackRounds.pop()!;
-        this.state = this.stackStates.pop()!;
-        this.top = this.top!.parent;
-        this.flip(j);
-        if (isOk[j]) this.remainingOk++;
-        this.unlift(j);
-        entry = next[this.callNode[j]];
+        entry = this.backtrack();
+        if (entry < 0) return this.failure();
       }
       return undefined;
     } finally {
@@ -325,27 +424,27 @@ export function searchLinearization<S>(
   ops: SearchOp[],
   budget: Budget,
 ): SearchOutcome {
-  const searches = [
-    new Search(model, init, ops, "ok-first"),
-    new Search(model, init, ops, "history"),
-  ];
+  const states = new StateTable(model, ops.length);
+  const initId = states.intern(init);
+  const orders: Order[] = ops.some((o) => !o.ok) ? ["ok-first", "history"] : ["history"];
+  const layout = new Layout(model, states, ops);
+  const searches = orders.map((order) => new Search(layout, states, initId, ops, order));
+  const explored = () => searches.reduce((sum, s) => sum + s.explored, 0);
   const base = budget.memoBytes;
+  const holding = () =>
+    budget.holding(
+      base + states.bytes + layout.bytes() + searches.reduce((sum, s) => sum + s.bytes(), 0),
+    );
   for (let slice = 4096; ; slice = Math.min(slice * 2, 1 << 16)) {
     for (const search of searches) {
       const outcome = search.run(slice);
+      holding();
       if (outcome) {
-        outcome.explored = searches[0].explored + searches[1].explored;
+        outcome.explored = explored();
         return outcome;
       }
-      budget.memoBytes = base + searches[0].memoBytes + searches[1].memoBytes;
       const over = budget.exceeded();
-      if (over) {
-        return {
-          valid: "unknown",
-          reason: over,
-          explored: searches[0].explored + searches[1].explored,
-        };
-      }
+      if (over) return { valid: "unknown", reason: over, explored: explored() };
     }
   }
 }

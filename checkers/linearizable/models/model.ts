@@ -43,6 +43,27 @@ export interface Model<S = unknown> {
   initFor?(partition: string): S;
   /** Short text for a state in explanations. */
   describe(state: S): string;
+  /** Optional: lets the search rule out a read early, for models where some ops only extend
+   *  the state (appends). See Growth. */
+  growth?: Growth<S>;
+}
+
+/**
+ * For a model where some ops only ever extend the state (an append adds to the end of a
+ * string): the search then knows that a read whose value is not an extension of the current
+ * state can only succeed if an op that replaces the state (a put) may still come first.
+ * Without this, the search finds that out only at the read's completion, after trying every
+ * order of the appends in between, whose states all differ.
+ */
+export interface Growth<S> {
+  /** True if the op only ever extends the state (an append). */
+  extends(op: ModelOp): boolean;
+  /** For an op that neither extends the state nor is read-only: the state it leaves whatever
+   *  the state before (a put of "x" leaves "x"), or undefined if that depends (a cas). */
+  resetsTo(op: ModelOp): { state: S } | undefined;
+  /** Could `read` accept `state`, or a state reached from it by extending ops alone? False
+   *  must be certain; true may be a guess. */
+  canExtendTo(state: S, read: ModelOp): boolean;
 }
 
 /** The error a model raises for an op it does not understand. */

@@ -6,6 +6,7 @@ import {
   INCONSISTENT,
   badValue,
   unsupported,
+  type Growth,
   type Inconsistent,
   type Model,
   type ModelOp,
@@ -83,5 +84,22 @@ export function registerModel(flavour: Flavour, options: ModelOptions): Model<un
     partitionKey: (op) => op.key ?? "",
     initFor: (key) => initOf(init, key),
     describe: (state) => (state === null || state === undefined ? "nil" : showValue(state)),
+    growth: allowStrings ? appendGrowth : undefined,
   };
 }
+
+/** Appends only extend a string: a read of v can follow state s by appends alone only if v
+ *  starts with s (append treats nil as ""). Put and write leave their value; cas depends. */
+const appendGrowth: Growth<unknown> = {
+  extends: (op) => op.f === "append",
+  resetsTo: (op) =>
+    op.f === "put" || op.f === "write"
+      ? { state: op.value === undefined ? null : op.value }
+      : undefined,
+  canExtendTo(state, read) {
+    const v = read.value;
+    if (v === null || v === undefined || sameValue(state, v)) return true;
+    if (typeof v !== "string") return false; // appends make strings
+    return v.startsWith(state === null || state === undefined ? "" : String(state));
+  },
+};
