@@ -8,3 +8,5 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
     if (process.listenerCount(signal) === 1) process.exit(6);
   });
 }
+// `ps` and /proc say "faultline" from here on (tests wait for it: the handlers above are in).
+process.title = "faultline";

@@ -117,15 +117,26 @@ test("an op that does not pair up names the file and line", async () => {
 });
 
 test("SIGINT while the CLI is still loading exits 6, as an interrupt later does", async () => {
-  // From the sources the CLI takes over a second to load: 400 ms is in the middle of it. (Had
-  // loading finished, this check of a small file would exit 0, and the test would say so.)
+  // From the sources the CLI takes over a second to load: 100 ms after the early hook is in,
+  // it is in the middle of it. (Had loading finished, this check of a small file would exit 0,
+  // and the test would say so.)
   const small = file("small.jsonl", '{"process":0,"type":"invoke","f":"read","value":null}\n');
   const child = execa(path.join(ROOT, "bin/faultline"), ["check", "--model", "register", small], {
     reject: false,
     cwd: ROOT,
     env: { FAULTLINE_FROM_SOURCE: "1" },
   });
-  await new Promise((r) => setTimeout(r, 400));
+  // Wait until the early hook is in (it names the process "faultline"), not a fixed time: on
+  // a busy machine node itself may not have started 400 ms after the spawn.
+  const hooked = () => {
+    try {
+      return /^Name:\s+faultline$/m.test(fs.readFileSync(`/proc/${child.pid}/status`, "utf8"));
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 500 && !hooked(); i++) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 100));
   child.kill("SIGINT");
   const r = await child;
   assert.equal(r.exitCode, EXIT.interrupted, `${r.signal ?? ""} ${r.stdout} ${r.stderr}`);
