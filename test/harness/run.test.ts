@@ -150,10 +150,22 @@ test("an interrupted run heals, tears down, and stores a readable history marked
   const stop = new AbortController();
   const { spec, deps, calls } = setup({ latencyMs: 1 }, stop.signal);
   spec.timeLimitSeconds = 30;
-  setTimeout(() => stop.abort(), 400);
-  const t0 = Date.now();
+  const status: RunStatus = { clusterLive: false };
+  deps.status = status;
+  // Interrupted once ops are flowing (a fixed delay was too short on a busy machine, where the
+  // run had not started its clients yet).
+  let abortedAt = 0;
+  const watch = setInterval(() => {
+    const file = status.dir && join(status.dir, "history.jsonl");
+    if (!file || !existsSync(file) || readFileSync(file, "utf8").split("\n").length < 20) return;
+    clearInterval(watch);
+    abortedAt = Date.now();
+    stop.abort();
+  }, 50);
   const outcome = await runTest(spec, deps);
-  assert.ok(Date.now() - t0 < 5000, "stops promptly");
+  clearInterval(watch);
+  assert.ok(abortedAt > 0, "the run was interrupted while ops were flowing");
+  assert.ok(Date.now() - abortedAt < 5000, "stops promptly");
   assert.equal(outcome.exitCode, EXIT.interrupted);
   const results = JSON.parse(readFileSync(join(outcome.dir, "results.json"), "utf8"));
   assert.equal(results.incomplete, true);
