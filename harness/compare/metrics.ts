@@ -137,8 +137,13 @@ export function measureRun(run: StoredRun): RunMetrics {
   const results = run.results ?? {};
 
   // The main phase: its first invocation to its last completion.
-  const begin = Math.min(...ops.map((o) => o.invokedAt));
-  const end = Math.max(...ops.map((o) => o.completedAt));
+  // Loops, not Math.min(...): a long run has too many ops to spread as arguments.
+  let begin = Infinity;
+  let end = -Infinity;
+  for (const o of ops) {
+    begin = Math.min(begin, o.invokedAt);
+    end = Math.max(end, o.completedAt);
+  }
   const mainSeconds = ops.length > 0 ? Math.max(0, end - begin) : 0;
 
   const availability: Record<string, Availability> = { [QUIET]: { ok: 0, total: 0 } };

@@ -46,11 +46,10 @@ export function renderReport(input: ReportInput): string {
   const points = latencies(input.history);
   const faults = faultSpans(input.history);
   const c = counts(input.history);
-  const duration = Math.max(
-    0,
-    ...points.map((p) => p.at + p.latencyMs / 1000),
-    ...faults.map((f) => f.to),
-  );
+  // A loop, not Math.max(...): an hour-long run has too many points to spread as arguments.
+  let duration = 0;
+  for (const p of points) duration = Math.max(duration, p.at + p.latencyMs / 1000);
+  for (const f of faults) duration = Math.max(duration, f.to);
   const axis = timeAxis(duration);
   const results = input.results ?? {};
   const sections: ReportSection[] = [

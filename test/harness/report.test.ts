@@ -446,3 +446,29 @@ test("progress: one line rewritten in place on a terminal, plain lines otherwise
     assert.equal(out.includes("\r"), live);
   }
 });
+
+test("report.html of an hour-long run (300,000 ops) renders: no argument list too long to spread", () => {
+  const long: Op[] = [];
+  for (let i = 0; i < 150_000; i++) {
+    const time = i * 24e6; // an op every 24 ms: an hour
+    long.push({ index: 2 * i, time, process: i % 10, type: "invoke", f: "read", key: "k" });
+    long.push({
+      index: 2 * i + 1,
+      time: time + 5e6,
+      process: i % 10,
+      type: "ok",
+      f: "read",
+      key: "k",
+    });
+  }
+  const html = renderReport({
+    title: "soak",
+    verdict: true,
+    incomplete: false,
+    parameters: {},
+    history: long,
+    explanation: [],
+  });
+  assert.match(html, /class="verdict v-true">VALID</);
+  assert.ok(html.length < 5_000_000, `${html.length} bytes`);
+});
