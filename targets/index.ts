@@ -1,5 +1,6 @@
 // Every target Faultline knows, by name (docs/targets.md explains how to add one).
 import { UserError } from "../core/errors.ts";
+import { chain } from "./chain/index.ts";
 import { postgres2pc } from "./postgres-2pc/index.ts";
 import { pythonRegister } from "./python-register/index.ts";
 import { raft } from "./raft/index.ts";
@@ -11,6 +12,7 @@ export const targets: Record<string, Target> = {
   [pythonRegister.name]: pythonRegister,
   [postgres2pc.name]: postgres2pc,
   [twoPhaseCommit.name]: twoPhaseCommit,
+  [chain.name]: chain,
 };
 
 export function getTarget(name: string): Target {

@@ -65,6 +65,16 @@ export class KvStore {
     }
   }
 
+  /** Every key and value, for a snapshot (chain replication's state transfer). */
+  entries(): [string, unknown][] {
+    return [...this.map.entries()];
+  }
+
+  /** Replace the whole map with a snapshot's entries. */
+  restore(entries: [string, unknown][]): void {
+    this.map = new Map(entries);
+  }
+
   /** The local value, without any coordination (only linearizable when applied via the log). */
   read(key: string): Body {
     if (!this.map.has(key)) return notFound(key);
