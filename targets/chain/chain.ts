@@ -21,7 +21,9 @@
 //        state (epoch, chain order) is one key of the lin-kv service, which outlives node
 //        faults and is never partitioned from the nodes: a node that suspects a neighbour
 //        (silent for failMs, heartbeats) proposes the next epoch without it by cas. The
-//        others keep their order. Nodes drop chain messages of older epochs.
+//        others keep their order. Nodes drop chain messages of older epochs. Where the
+//        paper's master informs the nodes, here every message carries its sender's epoch and
+//        a node that sees a newer one reads the key: a node cut off hears of nothing.
 //   [C6] Repair keeps every update the tail acknowledged on every node of the new chain: a
 //        node's new successor gets re-sent whatever it lacks ([C2] from the successor's
 //        acknowledged sequence number); a tail answers queries only once it holds all its
@@ -70,8 +72,6 @@ export interface ChainOptions {
   /** A node proposes a repair only if it heard from a majority of the cluster this recently
    *  (shorter than failMs: a node cut off alone must not count the others as heard). */
   heardWithinMs: number;
-  /** How often a node reads the configuration, besides when a message says it is old. */
-  configPollMs: number;
   /** How long a node waits for the lin-kv service or a probed tail. */
   requestTimeoutMs: number;
   /** How often a node outside the chain tries to join it [C8]. */
@@ -85,7 +85,6 @@ export const DEFAULT_OPTIONS: Omit<ChainOptions, "variant" | "storage"> = {
   pingMs: 100,
   failMs: 1000,
   heardWithinMs: 500,
-  configPollMs: 250,
   requestTimeoutMs: 500,
   joinRetryMs: 500,
   maxUpdatesPerMessage: 50,
@@ -126,7 +125,6 @@ export class ChainNode {
   private fetching = false;
   private proposing = false;
   private joining = false;
-  private lastPoll = -Infinity;
   private lastPing = -Infinity;
   private lastJoinTry = -Infinity;
 
@@ -146,10 +144,9 @@ export class ChainNode {
     on("chain_update", (m) => this.onUpdate(m));
     on("chain_ack", (m) => this.onAck(m));
     on("chain_stale", () => this.fetchConfig());
-    on("chain_nudge", (m) => {
-      if (!this.config || Number(m.body.epoch) > this.config.epoch) this.fetchConfig();
-    });
-    on("ping", () => {});
+    on("chain_nudge", (m) => this.heardEpoch(Number(m.body.epoch)));
+    // Every node tells every other its epoch: news of a repair spreads to all it can reach.
+    on("ping", (m) => this.heardEpoch(Number(m.body.epoch)));
     on("join_probe", (m) =>
       node.reply(m, { type: "join_probe_ok", epoch: this.config?.epoch ?? 0, tail: this.isTail }),
     );
@@ -191,10 +188,11 @@ export class ChainNode {
     // says nothing about them, so it gets a fresh grace period before suspecting anyone.
     if (now - this.lastTick > 4 * this.opts.heartbeatMs) this.wokeAt = now;
     this.lastTick = now;
-    if (now - this.lastPoll >= this.opts.configPollMs) this.fetchConfig();
+    if (!this.config) this.fetchConfig();
     if (now - this.lastPing >= this.opts.pingMs) {
       this.lastPing = now;
-      for (const peer of this.node.peers) this.node.send(peer, { type: "ping" });
+      const ping = { type: "ping", epoch: this.config?.epoch ?? 0 };
+      for (const peer of this.node.peers) this.node.send(peer, ping);
     }
     if (this.config && this.member) {
       this.sendToSuccessor(true);
@@ -210,7 +208,6 @@ export class ChainNode {
   private fetchConfig(): void {
     if (this.fetching) return;
     this.fetching = true;
-    this.lastPoll = this.node.clock.now();
     this.service({ type: "read", key: CONFIG_KEY }, (reply) => {
       this.fetching = false;
       if (reply?.type === "read_ok" && isConfig(reply.value)) return this.adopt(reply.value);
@@ -224,6 +221,11 @@ export class ChainNode {
         });
       }
     });
+  }
+
+  /** A message named an epoch: read the configuration if it is newer than ours. */
+  private heardEpoch(epoch: number): void {
+    if (!this.config || epoch > this.config.epoch) this.fetchConfig();
   }
 
   /** Propose the next configuration by cas on the one this node holds [C5]. */
@@ -329,6 +331,7 @@ export class ChainNode {
         this.config !== config
       ) {
         this.joining = false;
+        if (reply?.type === "join_probe_ok") this.heardEpoch(Number(reply.epoch));
         return;
       }
       const next = withTail(config, this.node.id);

@@ -422,6 +422,7 @@ test("non-tail-reads: the head shows an update that is not yet at the tail (corr
 interface Workload {
   history: Op[];
   acked: number;
+  sim: ChainSim;
 }
 
 /** Clients doing Faultline's lin-kv mix (60% reads, unique values, cas from the last value
@@ -518,15 +519,20 @@ function randomRun(seed: number, variant: Variant, durationMs = 20_000, clients 
   };
   net.schedule(1000, faults);
   c.run(durationMs + 3000);
-  return { history, acked };
+  return { history, acked, sim: c };
 }
 
-test("correct chain stays linearizable under crashes and partitions (many seeds)", async () => {
+test("correct chain stays linearizable under crashes, pauses and partitions, and heals (many seeds)", async () => {
   for (let seed = 1; seed <= 8; seed++) {
-    const { history, acked } = randomRun(seed, "correct");
+    const { history, acked, sim } = randomRun(seed, "correct");
     assert.ok(acked > 100, `seed ${seed}: only ${acked} updates acknowledged`);
     const result = await checkLinearizable(history, { model: "kv" });
     assert.equal(result.valid, true, `seed ${seed}: ${JSON.stringify(result.explanation)}`);
+    // Once the faults are over, every node is back in the chain with the same state.
+    sim.run(5000);
+    assert.deepEqual([...sim.chain].sort(), IDS, `seed ${seed}: chain ${sim.chain}`);
+    const states = [...sim.nodes.values()].map((n) => JSON.stringify(n.replica.snapshot()));
+    assert.equal(new Set(states).size, 1, `seed ${seed}: states differ: ${states.join(" | ")}`);
   }
 });
 
