@@ -70,7 +70,8 @@ export interface ChainOptions {
   /** A neighbour silent this long is suspected to have failed [C5]. */
   failMs: number;
   /** A node proposes a repair only if it heard from a majority of the cluster this recently
-   *  (shorter than failMs: a node cut off alone must not count the others as heard). */
+   *  (shorter than failMs: a node cut off alone must not count the others as heard), and
+   *  forwards a client's request only to a node it heard from this recently. */
   heardWithinMs: number;
   /** How long a node waits for the lin-kv service or a probed tail. */
   requestTimeoutMs: number;
@@ -294,9 +295,7 @@ export class ChainNode {
     const now = this.node.clock.now();
     // Only a node that hears from a majority of the cluster proposes: a node cut off alone
     // would otherwise remove the others (safe, but the chain would stall until it heals).
-    const recent = (p: string) =>
-      now - (this.lastHeard.get(p) ?? -Infinity) < this.opts.heardWithinMs;
-    const heard = 1 + this.node.peers.filter(recent).length;
+    const heard = 1 + this.node.peers.filter((p) => this.heardRecently(p)).length;
     if (heard < Math.floor(this.node.nodeIds.length / 2) + 1) return;
     const grace = Math.max(this.adoptedAt, this.wokeAt);
     const silent = (n: string) =>
@@ -310,6 +309,11 @@ export class ChainNode {
     if (pred !== undefined && silent(pred) && !(this.isTail && !this.active)) {
       return this.propose(without(this.config!, pred), `predecessor ${pred} silent`);
     }
+  }
+
+  private heardRecently(node: string): boolean {
+    const at = this.lastHeard.get(node) ?? -Infinity;
+    return this.node.clock.now() - at < this.opts.heardWithinMs;
   }
 
   /** Outside the chain (new, or removed while down or cut off): once the tail answers, discard
@@ -471,6 +475,11 @@ export class ChainNode {
   ): void {
     if (!mayForward || dest === undefined || dest === this.node.id) {
       return this.unavailable(ref, `not the ${role} of the chain`);
+    }
+    // Not sent to a node unheard of lately (cut off, down): the client learns at once that
+    // nothing was done, instead of waiting for its timeout and an unknown outcome.
+    if (!this.heardRecently(dest)) {
+      return this.unavailable(ref, `no word from the ${role} ${dest} lately`);
     }
     const { msg_id: _ignored, ...request } = body;
     this.node.send(dest, { type: "chain_forward", ...ref, request });

@@ -167,6 +167,17 @@ test("[C1] writes and cas enter at the head, from any node, and the head decides
   for (const id of IDS) assert.equal(c.nodes.get(id)!.replica.lastSeq, 5, id);
 });
 
+test("[C1] a node cut off from the head answers a write at once: certainly not done", () => {
+  const c = started(16);
+  c.net.partition(["n3"], ["n1", "n2"]);
+  c.run(600); // n3 has not heard from the head for longer than heardWithinMs
+  const sent = c.net.now;
+  const r = c.request("n3", { type: "write", key: "k", value: 1 });
+  assert.equal(r?.body.code, 11, JSON.stringify(r?.body));
+  assert.ok(c.net.now - sent <= 10, "the answer waited");
+  assert.equal(c.nodes.get("n1")!.replica.lastSeq, 0, "the write was done anyway");
+});
+
 test("[C2] over a lossy network every node applies the same updates in the same order", () => {
   const c = started(2, "correct", ["n1", "n2", "n3", "n4"], 0.2);
   let acked = 0;
