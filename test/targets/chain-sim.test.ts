@@ -203,6 +203,11 @@ test("[C3] the tail answers an update, and only once the update is at the tail",
   c.run(300);
   assert.equal(c.nodes.get("n2")!.replica.lastSeq, 2);
   assert.equal(c.answerTo(w), undefined, "answered before the tail had it");
+  // The link heals before anyone is suspected: n2 re-sends, and the tail answers.
+  c.net.heal();
+  c.run(200);
+  assert.equal(c.answerTo(w)?.src, "n3");
+  assert.equal(c.answerTo(w)?.body.type, "write_ok");
 });
 
 test("[C4] queries are answered by the tail, from any node, at once", () => {
@@ -436,11 +441,20 @@ interface Workload {
   sim: ChainSim;
 }
 
+interface RunOptions {
+  ids?: string[];
+  /** "one": the head, the tail or any one node; "many": any number, up to all of them. */
+  faults?: "one" | "many";
+  durationMs?: number;
+  clients?: number;
+}
+
 /** Clients doing Faultline's lin-kv mix (60% reads, unique values, cas from the last value
  *  written) against random nodes with a 1 s timeout, while a nemesis crashes and restarts,
- *  pauses and resumes, or cuts off a node (the head, the tail or any) every second or two. */
-function randomRun(seed: number, variant: Variant, durationMs = 20_000, clients = 6): Workload {
-  const c = new ChainSim(seed, variant);
+ *  pauses and resumes, or cuts off nodes every second or two. */
+function randomRun(seed: number, variant: Variant, opts: RunOptions = {}): Workload {
+  const { ids = IDS, faults: size = "one", durationMs = 20_000, clients = 6 } = opts;
+  const c = new ChainSim(seed, variant, ids);
   const net = c.net;
   const rnd = net.random;
   const history: Op[] = [];
@@ -502,28 +516,37 @@ function randomRun(seed: number, variant: Variant, durationMs = 20_000, clients 
       net.schedule(5 + rnd() * 20, () => client(next));
     };
     pending.set(`${name}:${id}`, finish);
-    net.clientRequest(name, IDS[Math.floor(rnd() * IDS.length)]!, { ...body, msg_id: id });
+    net.clientRequest(name, ids[Math.floor(rnd() * ids.length)]!, { ...body, msg_id: id });
   };
   for (let p = 0; p < clients; p++) net.schedule(rnd() * 50, () => client(p));
 
   // The nemesis: a fault every 1-2 s, healed 1-2 s later.
-  const faults = () => {
-    if (net.now >= end - 3000) return;
+  const victims = (): string[] => {
+    if (size === "many") {
+      const shuffled = [...ids].sort(() => rnd() - 0.5);
+      return shuffled.slice(0, 1 + Math.floor(rnd() * ids.length));
+    }
     const chain = c.chain;
-    const pick = [chain[0], chain.at(-1), IDS[Math.floor(rnd() * IDS.length)]][
+    return [[chain[0]!], [chain.at(-1)!], [ids[Math.floor(rnd() * ids.length)]!]][
       Math.floor(rnd() * 3)
     ]!;
+  };
+  const faults = () => {
+    if (net.now >= end - 3000) return;
+    const picked = victims();
     const hold = 1000 + rnd() * 1000;
-    const others = IDS.filter((id) => id !== pick);
     const kind = rnd();
     if (kind < 1 / 3) {
-      c.crash(pick);
-      net.schedule(hold, () => c.start(pick));
+      for (const v of picked) c.crash(v);
+      net.schedule(hold, () => picked.forEach((v) => c.start(v)));
     } else if (kind < 2 / 3) {
-      net.pause(pick);
-      net.schedule(hold, () => net.resume(pick));
+      for (const v of picked) net.pause(v);
+      net.schedule(hold, () => picked.forEach((v) => net.resume(v)));
     } else {
-      net.partition([pick], others);
+      net.partition(
+        picked,
+        ids.filter((id) => !picked.includes(id)),
+      );
       net.schedule(hold, () => net.heal());
     }
     net.schedule(hold + 1000 + rnd() * 1000, faults);
@@ -533,18 +556,28 @@ function randomRun(seed: number, variant: Variant, durationMs = 20_000, clients 
   return { history, acked, sim: c };
 }
 
-test("correct chain stays linearizable under crashes, pauses and partitions, and heals (many seeds)", async () => {
-  for (let seed = 1; seed <= 8; seed++) {
-    const { history, acked, sim } = randomRun(seed, "correct");
-    assert.ok(acked > 100, `seed ${seed}: only ${acked} updates acknowledged`);
-    const result = await checkLinearizable(history, { model: "kv" });
-    assert.equal(result.valid, true, `seed ${seed}: ${JSON.stringify(result.explanation)}`);
-    // Once the faults are over, every node is back in the chain with the same state.
-    sim.run(5000);
-    assert.deepEqual([...sim.chain].sort(), IDS, `seed ${seed}: chain ${sim.chain}`);
-    const states = [...sim.nodes.values()].map((n) => JSON.stringify(n.replica.snapshot()));
-    assert.equal(new Set(states).size, 1, `seed ${seed}: states differ: ${states.join(" | ")}`);
-  }
+/** Run the correct chain; its history must be linearizable, and once the faults are over
+ *  every node must be back in the chain with the same state. */
+async function assertCorrect(seed: number, opts: RunOptions): Promise<void> {
+  const ids = opts.ids ?? IDS;
+  const { history, acked, sim } = randomRun(seed, "correct", opts);
+  assert.ok(acked > 100, `seed ${seed}: only ${acked} updates acknowledged`);
+  const result = await checkLinearizable(history, { model: "kv" });
+  assert.equal(result.valid, true, `seed ${seed}: ${JSON.stringify(result.explanation)}`);
+  sim.run(5000);
+  assert.deepEqual([...sim.chain].sort(), ids, `seed ${seed}: chain ${sim.chain}`);
+  const states = [...sim.nodes.values()].map((n) => JSON.stringify(n.replica.snapshot()));
+  assert.equal(new Set(states).size, 1, `seed ${seed}: states differ: ${states.join(" | ")}`);
+}
+
+test("correct chain stays linearizable under crashes, pauses and partitions of one node, and heals", async () => {
+  for (let seed = 1; seed <= 8; seed++) await assertCorrect(seed, {});
+});
+
+test("correct chain stays linearizable when several nodes, or all, fail at once (3 and 5 nodes)", async () => {
+  for (let seed = 11; seed <= 15; seed++) await assertCorrect(seed, { faults: "many" });
+  const five = ["n1", "n2", "n3", "n4", "n5"];
+  for (let seed = 21; seed <= 23; seed++) await assertCorrect(seed, { faults: "many", ids: five });
 });
 
 for (const variant of ["head-replies", "non-tail-reads", "unconfirmed-tail-reads"] as const) {
