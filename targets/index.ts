@@ -2,6 +2,7 @@
 import { UserError } from "../core/errors.ts";
 import { paxos } from "./paxos/index.ts";
 import { etcd } from "./etcd/index.ts";
+import { chain } from "./chain/index.ts";
 import { postgres2pc } from "./postgres-2pc/index.ts";
 import { primaryBackup } from "./primary-backup/index.ts";
 import { pythonRegister } from "./python-register/index.ts";
@@ -17,6 +18,7 @@ export const targets: Record<string, Target> = {
   [paxos.name]: paxos,
   [etcd.name]: etcd,
   [primaryBackup.name]: primaryBackup,
+  [chain.name]: chain,
 };
 
 export function getTarget(name: string): Target {

@@ -37,7 +37,7 @@ function same(a: unknown, b: unknown): boolean {
 export class KvStore {
   private map = new Map<string, unknown>();
 
-  /** Every key and value, for a snapshot. */
+  /** Every key and value, for a snapshot (Raft's compaction, chain's state transfer). */
   entries(): [string, unknown][] {
     return [...this.map];
   }

@@ -41,6 +41,8 @@ export class SimNetwork {
   private epochs = new Map<string, number>();
   /** Pairs "a>b" whose messages are dropped. */
   private cut = new Set<string>();
+  /** Paused nodes, with what would have run in them meanwhile (timers, deliveries). */
+  private held = new Map<string, (() => void)[]>();
 
   constructor(
     readonly nodeIds: string[],
@@ -62,7 +64,7 @@ export class SimNetwork {
       random: this.random,
       after: (ms, fn) =>
         this.schedule(ms, () => {
-          if (this.epochs.get(id) === epoch) fn();
+          if (this.epochs.get(id) === epoch) this.inNode(id, fn);
         }),
     };
   }
@@ -89,7 +91,28 @@ export class SimNetwork {
   /** Crash a node: its timers stop and messages to it are lost until it starts again. */
   crash(id: string): void {
     this.nodes.delete(id);
+    this.held.delete(id);
     this.epochs.set(id, (this.epochs.get(id) ?? 0) + 1);
+  }
+
+  /** Freeze a node (SIGSTOP, the cgroup freezer): its timers and the messages that reach it
+   *  wait, in order, until it resumes; it keeps its state. */
+  pause(id: string): void {
+    if (!this.held.has(id)) this.held.set(id, []);
+  }
+
+  /** Thaw a node: what waited runs now, in the order it would have. */
+  resume(id: string): void {
+    const waiting = this.held.get(id) ?? [];
+    this.held.delete(id);
+    for (const run of waiting) this.schedule(0, run);
+  }
+
+  /** Run `fn` in node `id` now, or when it resumes if it is paused. */
+  inNode(id: string, fn: () => void): void {
+    const waiting = this.held.get(id);
+    if (waiting) waiting.push(fn);
+    else fn();
   }
 
   node(id: string): Node | undefined {
@@ -126,7 +149,8 @@ export class SimNetwork {
   private deliver(msg: Message): void {
     const cut = this.cut.has(`${msg.src}>${msg.dest}`);
     if (cut) return; // a partition also drops what was in flight
-    this.nodes.get(msg.dest)?.node.receive(msg);
+    const target = this.nodes.get(msg.dest);
+    if (target) this.inNode(msg.dest, () => target.node.receive(msg));
   }
 
   /** Run events until simulated time reaches `ms` later than now. */
