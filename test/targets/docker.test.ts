@@ -119,7 +119,10 @@ describe("Raft on a real 5-node cluster", () => {
     await cluster.start(old);
     await raft.awaitReady(cluster, 30_000);
     const log = await cluster.getFile(old, "/var/log/faultline/host.log");
-    assert.match(log.toString(), /raft \S+ start: term [1-9]\d*, log [1-9]\d* entries/);
+    assert.match(
+      log.toString(),
+      /raft \S+ start: term [1-9]\d*, snapshot to \d+, log [1-9]\d* entries/,
+    );
     let caughtUp = false;
     for (let i = 0; i < 50 && !caughtUp; i++) {
       const rs = await roles(cluster);
