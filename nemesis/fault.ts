@@ -28,6 +28,8 @@ export interface FaultContext {
   leader(): Promise<string | undefined>;
   /** Whether the target can tell who leads at all (if not, leader() is always undefined). */
   tellsLeader: boolean;
+  /** The target's leader is a fixed role (a coordinator), not elected. */
+  fixedLeader: boolean;
   /** Healing everything at the end of a run or on interruption: no time for staged heals. */
   healingAll: boolean;
 }

@@ -27,7 +27,7 @@ export class Nemesis {
 
   constructor(
     private readonly cluster: Cluster,
-    private readonly target: Pick<Target, "leader">,
+    private readonly target: Pick<Target, "leader" | "fixedLeader">,
     private readonly recorder: Recorder,
     private readonly clock: RunClock,
   ) {}
@@ -59,6 +59,7 @@ export class Nemesis {
       cluster: this.cluster,
       leader: async () => this.target.leader?.(this.cluster).catch(() => undefined),
       tellsLeader: this.target.leader !== undefined,
+      fixedLeader: this.target.fixedLeader === true,
       healingAll: this.healingAll,
     };
   }

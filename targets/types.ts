@@ -80,6 +80,9 @@ export interface Target {
   ): Promise<Client>;
   /** The node that currently leads, when the target can tell; used by leader-directed faults. */
   leader?(cluster: Cluster): Promise<string | undefined>;
+  /** True when `leader` names a fixed role (a coordinator) rather than an elected leader:
+   *  faults skip what only an election can use (the staggered kill's handover). */
+  fixedLeader?: boolean;
   /** How many node-to-node messages `node` has sent, when the target can count them (targets
    *  under the node host can: `hostSentMessages` in targets/host/kit.ts); undefined when the
    *  node does not answer. Gives `faultline compare` its messages per operation. */

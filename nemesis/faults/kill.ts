@@ -119,6 +119,8 @@ export const kill: Fault<PlannedKill> = {
       const restartedLeader = await leaderAmong(fault.nodes, ctx);
       await sleep(fault.freeze.resumeAfterMs);
       if (!restartedLeader) return { restartedLeader: null };
+      // A coordinator is not elected: nothing to hand over, only its transactions to delay.
+      if (ctx.fixedLeader) return { restartedLeader };
       // The handover: the survivors wake while the restarted leader is frozen, so the next
       // election is between survivors and restarted followers. A correct protocol's restarted
       // followers refuse the survivors (their newer entries outrank the survivors' log); ones

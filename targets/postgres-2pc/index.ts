@@ -53,6 +53,7 @@ export const postgres2pc: Target = {
   awaitReady: awaitHostsReady,
   client: openHostClient,
   // The coordinator: faults aimed at "the leader" hit it (docs/atomic-commit.md, Roles).
+  fixedLeader: true,
   async leader(cluster) {
     return cluster.nodes[0]?.name;
   },

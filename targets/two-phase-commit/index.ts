@@ -73,6 +73,7 @@ export const twoPhaseCommit: Target = {
   client: openHostClient,
   sentMessages: hostSentMessages,
   /** The coordinator, always: faults aimed at "the leader" hit it. */
+  fixedLeader: true,
   async leader(cluster) {
     return cluster.nodes[0]?.name;
   },

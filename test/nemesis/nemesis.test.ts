@@ -336,3 +336,24 @@ test("send and receive omission cut the right direction, aimed at the leader fir
     assert.ok(calls.includes("healNetwork"));
   }
 });
+
+test("a staggered kill does not hand over from a fixed leader (a coordinator is not elected)", async () => {
+  const calls: string[] = [];
+  const rec = memoryRecorder();
+  const [start, stop] = planSchedule({
+    seed: 1,
+    kinds: ["kill"],
+    nodes: ["n1", "n2", "n3", "n4", "n5"],
+    intervalSeconds: 0.01,
+    timeLimitSeconds: 1,
+  });
+  assert.ok(start!.fault.kind === "kill" && start!.fault.freeze);
+  start!.fault.freeze.resumeAfterMs = 10;
+  const target = { leader: async () => "n5", fixedLeader: true };
+  const nemesis = new Nemesis(fakeCluster(calls), target, rec, new RunClock());
+  await nemesis.run([start!, stop!], new AbortController().signal);
+  // n5 is frozen once, right after its start (the restart together), and never again.
+  assert.equal(calls.filter((c) => c === "pause n5").length, 1, calls.join(" | "));
+  const healed = rec.ops.filter((o) => o.process === "nemesis" && o.f === "start");
+  assert.deepEqual(healed.at(-1)?.detail, { restartedLeader: "n5" });
+});
