@@ -6,6 +6,7 @@
 // input; 5 environment not ready; 6 interrupted (the comparison of the runs done is written).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { SHARED_RUN_OPTIONS } from "./run-options.ts";
 import type { CommandModule } from "yargs";
 import { EXIT, UserError, type ExitCode } from "../../core/errors.ts";
 import { binTarget } from "../../targets/bin/index.ts";
@@ -107,11 +108,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         type: "string",
         describe: `Faults, comma-separated: ${FAULT_KINDS.join(",")} or none (default: the contenders', when they agree)`,
       })
-      .option("nemesis-interval", {
-        type: "number",
-        default: RUN_DEFAULTS.nemesisIntervalSeconds,
-        describe: "Seconds each fault lasts, and between faults",
-      })
+      .options(SHARED_RUN_OPTIONS)
       .option("time-limit", {
         type: "number",
         default: RUN_DEFAULTS.timeLimitSeconds,
@@ -122,30 +119,10 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         default: RUN_DEFAULTS.concurrency,
         describe: "Logical client processes",
       })
-      .option("rate", {
-        type: "number",
-        default: RUN_DEFAULTS.rate,
-        describe: "Total client ops per second (0 = unlimited)",
-      })
-      .option("timeout-ms", {
-        type: "number",
-        default: RUN_DEFAULTS.timeoutMs,
-        describe: "Client timeout per op; a timed-out op is info",
-      })
-      .option("settle", {
-        type: "number",
-        default: RUN_DEFAULTS.settleSeconds,
-        describe: "Seconds to recover after the final heal, before the final reads",
-      })
       .option("store", {
         type: "string",
         default: RUN_DEFAULTS.store,
         describe: "Root folder of stored runs; the comparison goes to <store>/compare/<time>/",
-      })
-      .option("check-time-limit", {
-        type: "number",
-        default: RUN_DEFAULTS.checkTimeLimitMs / 1000,
-        describe: "Seconds the checker may search before answering unknown",
       })
       .option("live-check", {
         type: "boolean",

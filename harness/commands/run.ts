@@ -1,5 +1,6 @@
 // `faultline run`: one (or --test-count) seeded run(s) against a target; exits 0 valid,
 // 1 invalid, 2 unknown, 3 harness error, 4 bad input, 5 environment, 6 interrupted.
+import { SHARED_RUN_OPTIONS } from "./run-options.ts";
 import type { CommandModule } from "yargs";
 import { EXIT, UserError, type ExitCode } from "../../core/errors.ts";
 import { binTarget } from "../../targets/bin/index.ts";
@@ -90,11 +91,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         type: "string",
         describe: `Faults, comma-separated: ${FAULT_KINDS.join(",")} (or none; default: the target's, ${DEFAULT_NEMESIS} for most)`,
       })
-      .option("nemesis-interval", {
-        type: "number",
-        default: RUN_DEFAULTS.nemesisIntervalSeconds,
-        describe: "Seconds each fault lasts, and between faults",
-      })
+      .options(SHARED_RUN_OPTIONS)
       .option("time-limit", {
         type: "number",
         default: RUN_DEFAULTS.timeLimitSeconds,
@@ -109,21 +106,6 @@ export const runCommand: CommandModule<object, RunArgs> = {
         type: "number",
         describe: "Seed of the op values and fault schedule (default: random, printed)",
       })
-      .option("rate", {
-        type: "number",
-        default: RUN_DEFAULTS.rate,
-        describe: "Total client ops per second (0 = unlimited)",
-      })
-      .option("timeout-ms", {
-        type: "number",
-        default: RUN_DEFAULTS.timeoutMs,
-        describe: "Client timeout per op; a timed-out op is info",
-      })
-      .option("settle", {
-        type: "number",
-        default: RUN_DEFAULTS.settleSeconds,
-        describe: "Seconds to recover after the final heal, before the final reads",
-      })
       .option("test-count", {
         type: "number",
         default: 1,
@@ -133,11 +115,6 @@ export const runCommand: CommandModule<object, RunArgs> = {
         type: "string",
         default: RUN_DEFAULTS.store,
         describe: "Root folder of stored runs",
-      })
-      .option("check-time-limit", {
-        type: "number",
-        default: RUN_DEFAULTS.checkTimeLimitMs / 1000,
-        describe: "Seconds the checker may search before answering unknown",
       })
       .option("live-check", {
         type: "boolean",
