@@ -14,12 +14,12 @@ import type { ChainConfig } from "../../targets/chain/config.ts";
 import type { Variant } from "../../targets/chain/variants.ts";
 import { MemoryStorage } from "../../targets/lib/durable.ts";
 import type { Body, Message } from "../../targets/lib/node.ts";
-import { ServiceSimNetwork } from "./chain-sim-services.ts";
+import { SimNetworkWithServices } from "./sim-services.ts";
 
 const IDS = ["n1", "n2", "n3"];
 
 class ChainSim {
-  readonly net: ServiceSimNetwork;
+  readonly net: SimNetworkWithServices;
   readonly disks = new Map<string, MemoryStorage>();
   readonly nodes = new Map<string, ChainNode>();
   /** Every message a node sent a client, in order (src says who answered). */
@@ -32,7 +32,7 @@ class ChainSim {
     readonly ids = IDS,
     dropRate = 0,
   ) {
-    this.net = new ServiceSimNetwork(ids, { seed, dropRate });
+    this.net = new SimNetworkWithServices(ids, { seed, dropRate }, [0.5, 2]);
     this.net.onClientMessage = (m) => this.toClients.push(m);
     for (const id of ids) {
       this.disks.set(id, new MemoryStorage());

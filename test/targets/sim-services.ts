@@ -1,10 +1,11 @@
 // The simulated network with Maelstrom's lin-kv service beside the nodes, as Faultline runs
 // it in the control process: the same store (targets/host/services/kv-store.ts), reached with
 // seeded delays, never lost and never partitioned from a node. A node that crashes before a
-// reply arrives never sees it (its service link broke), as with the real node host.
+// reply arrives never sees it (its service link broke), as with the real node host. Tests that
+// drive many clients at once can take client-bound messages in `onClientMessage`.
 import { KvStore } from "../../targets/host/services/kv-store.ts";
 import type { Message, Node } from "../../targets/lib/node.ts";
-import { SimNetwork } from "./sim-network.ts";
+import { SimNetwork, type SimOptions } from "./sim-network.ts";
 
 export const LIN_KV = "lin-kv";
 
@@ -14,7 +15,19 @@ export class SimNetworkWithServices extends SimNetwork {
   readonly served = new Map<string, number>();
   /** Called with every message a node sends, before the network carries it. */
   onSend: (msg: Message) => void = () => {};
+  /** Messages to clients (not nodes, not the service); when unset they go to clientInbox. */
+  onClientMessage: ((msg: Message) => void) | undefined;
   private incarnations = new Map<string, number>();
+
+  constructor(
+    nodeIds: string[],
+    opts: SimOptions,
+    /** One-way delay to and from the service, ms, uniform in [min, max) (default: the
+     *  network's own delay). */
+    readonly serviceDelayMs: [number, number] = opts.delayMs ?? [1, 10],
+  ) {
+    super(nodeIds, opts);
+  }
 
   override start(id: string, setup: (node: Node) => void): Node {
     this.incarnations.set(id, (this.incarnations.get(id) ?? 0) + 1);
@@ -28,21 +41,26 @@ export class SimNetworkWithServices extends SimNetwork {
 
   override send(msg: Message): void {
     this.onSend(msg);
-    if (msg.dest !== LIN_KV) return super.send(msg);
+    if (msg.dest !== LIN_KV) {
+      const toClient = msg.dest !== "sim" && !this.nodeIds.includes(msg.dest);
+      if (toClient && this.onClientMessage) return this.onClientMessage(msg);
+      return super.send(msg);
+    }
     const incarnation = this.incarnations.get(msg.src);
-    const [min, max] = this.opts.delayMs ?? [1, 10];
+    // A copy, as a real network would carry: the node may change its objects after sending.
+    const request = structuredClone(msg.body);
+    const [min, max] = this.serviceDelayMs;
     const delay = () => min + this.random() * (max - min);
     // Applied when it arrives, in arrival order; the reply travels back to the same incarnation.
     this.schedule(delay(), () => {
-      const reply = this.linKv.handle(msg.body);
-      this.served.set(msg.body.type, (this.served.get(msg.body.type) ?? 0) + 1);
+      const reply = this.linKv.handle(request);
+      this.served.set(request.type, (this.served.get(request.type) ?? 0) + 1);
       this.schedule(delay(), () => {
         if (this.incarnations.get(msg.src) !== incarnation) return;
-        this.node(msg.src)?.receive({
-          src: LIN_KV,
-          dest: msg.src,
-          body: { ...reply, in_reply_to: msg.body.msg_id },
-        });
+        const node = this.node(msg.src);
+        const body = { ...reply, in_reply_to: request.msg_id };
+        // A paused node takes it when it resumes.
+        if (node) this.inNode(msg.src, () => node.receive({ src: LIN_KV, dest: msg.src, body }));
       });
     });
   }
