@@ -140,9 +140,8 @@ test("a fault that fails to apply is recorded with its error and still healed", 
   assert.ok(calls.includes("start n2"));
 });
 
-test("a staggered kill freezes the survivors, restarts the killed nodes first, then resumes them", async () => {
-  const calls: string[] = [];
-  const rec = memoryRecorder();
+/** A 5-node schedule of one staggered kill (its start and stop), with its waits cut to 10 ms. */
+function staggeredKill() {
   const [start, stop] = planSchedule({
     seed: 1,
     kinds: ["kill"],
@@ -150,9 +149,17 @@ test("a staggered kill freezes the survivors, restarts the killed nodes first, t
     intervalSeconds: 0.01,
     timeLimitSeconds: 1,
   });
+  assert.ok(start!.fault.kind === "kill" && start!.fault.freeze, "the first kill is staggered");
+  start!.fault.freeze.resumeAfterMs = 10;
+  start!.fault.freeze.handoverMs = 10;
+  return [start!, stop!] as const;
+}
+
+test("a staggered kill freezes the survivors, restarts the killed nodes first, then resumes them", async () => {
+  const calls: string[] = [];
+  const rec = memoryRecorder();
+  const [start, stop] = staggeredKill();
   assert.equal(start!.fault.kind === "kill" && start!.fault.who, "leader-majority");
-  if (start!.fault.kind === "kill") start!.fault.freeze!.resumeAfterMs = 10;
-  if (start!.fault.kind === "kill") start!.fault.freeze!.handoverMs = 10;
   const nemesis = new Nemesis(
     fakeCluster(calls),
     { leader: async () => "n5" },
@@ -195,16 +202,7 @@ test("a staggered kill freezes the survivors, restarts the killed nodes first, t
 test("a staggered kill's survivors resume only once a restarted node leads", async () => {
   const calls: string[] = [];
   const rec = memoryRecorder();
-  const [start, stop] = planSchedule({
-    seed: 1,
-    kinds: ["kill"],
-    nodes: ["n1", "n2", "n3", "n4", "n5"],
-    intervalSeconds: 0.01,
-    timeLimitSeconds: 1,
-  });
-  assert.ok(start!.fault.kind === "kill" && start!.fault.freeze);
-  start!.fault.freeze.resumeAfterMs = 10;
-  start!.fault.freeze.handoverMs = 10;
+  const [start, stop] = staggeredKill();
   // Who leads: the leader about to be killed, then nobody while the killed nodes restart, then
   // a frozen survivor (a stale answer), and only then a restarted node.
   let asked = 0;
@@ -340,15 +338,7 @@ test("send and receive omission cut the right direction, aimed at the leader fir
 test("a staggered kill does not hand over from a fixed leader (a coordinator is not elected)", async () => {
   const calls: string[] = [];
   const rec = memoryRecorder();
-  const [start, stop] = planSchedule({
-    seed: 1,
-    kinds: ["kill"],
-    nodes: ["n1", "n2", "n3", "n4", "n5"],
-    intervalSeconds: 0.01,
-    timeLimitSeconds: 1,
-  });
-  assert.ok(start!.fault.kind === "kill" && start!.fault.freeze);
-  start!.fault.freeze.resumeAfterMs = 10;
+  const [start, stop] = staggeredKill();
   const target = { leader: async () => "n5", fixedLeader: true };
   const nemesis = new Nemesis(fakeCluster(calls), target, rec, new RunClock());
   await nemesis.run([start!, stop!], new AbortController().signal);
