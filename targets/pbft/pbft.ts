@@ -119,6 +119,12 @@ interface Executed {
   req: Request | null;
 }
 
+/** A PRE-PREPARE and 2k+1 matching COMMITs: proof that its sequence number committed. */
+interface CommitProof {
+  pp: PrePrepare;
+  commits: Commit[];
+}
+
 type Record = { kind: "pp"; pp: PrePrepare } | { kind: "cert"; cert: Certificate };
 
 export class Pbft {
@@ -140,7 +146,8 @@ export class Pbft {
   private certs = new Map<number, Certificate>();
   private checkpointVotes = new Map<number, Map<string, Checkpoint>>();
   /** Requests known and not executed, with when this replica first saw them [B7]. */
-  private pending = new Map<string, { req: Request; since: number }>();
+  private pending = new Map<string, { req: Request; since: number; relayedAt?: number }>();
+  private ownCheckpoint: Checkpoint | undefined;
   /** Requests of this replica's own clients, answered once executed here [B9]. */
   private waiting = new Map<string, { respond: Respond; req: Request; sentAt: number }>();
   private nextRequest = 1;
@@ -154,6 +161,7 @@ export class Pbft {
   private viewChanges = new Map<number, Map<string, ViewChange>>();
   private ownViewChange: ViewChange | undefined;
   private viewChangeSentAt = 0;
+  private earlyMessages: (PrePrepare | Prepare | Commit)[] = [];
   private lastNewView: NewView | undefined;
   private failedViewChanges = 0;
   private viewTimer: Timer | undefined;
@@ -161,6 +169,11 @@ export class Pbft {
 
   // Catching up [B10].
   private catchUpInFlight = false;
+  /** The COMMITs that executed each sequence number after the stable checkpoint. */
+  private commitProofs = new Map<number, CommitProof>();
+  /** What each peer last said it executed, and when this replica last executed anything. */
+  private peerExecuted = new Map<string, number>();
+  private lastProgressAt = 0;
   private fetched = new Map<number, Executed>();
   private askedNewViewAt = -Infinity;
   private unsavedExecuted: Executed[] = [];
@@ -323,6 +336,7 @@ export class Pbft {
     if (!this.q.validPrePrepare(body)) return;
     const pp = body;
     // [B4] in the same view, within the window, and no other request accepted at n.
+    if (this.early(pp)) return;
     if (pp.v !== this.view || this.changing) return;
     if (pp.n <= this.stable.n || pp.n > this.stable.n + 2 * this.opts.window) return;
     const s = this.slot(pp.n);
@@ -359,6 +373,14 @@ export class Pbft {
     this.checkPrepared(pp.n);
   }
 
+  /** A message of a view this replica has not entered yet (its NEW-VIEW is on the way): kept
+   *  and handled once it enters that view. */
+  private early(m: PrePrepare | Prepare | Commit): boolean {
+    if (!(m.v > this.view || (m.v === this.view && this.changing))) return false;
+    if (this.earlyMessages.length < 5000) this.earlyMessages.push(m);
+    return true;
+  }
+
   private resendVotes(n: number, s: Slot): void {
     const mine = [s.prepares.get(this.node.id), s.commits.get(this.node.id)];
     for (const m of mine) if (m) this.broadcast(m);
@@ -366,6 +388,7 @@ export class Pbft {
 
   private onPrepare(body: unknown): void {
     const p = body as Prepare;
+    if (this.early(p)) return;
     if (p.v !== this.view || this.changing || p.n <= this.stable.n) return;
     if (p.from === this.q.primaryOf(p.v)) return; // the primary's PRE-PREPARE is its vote
     this.slot(p.n).prepares.set(p.from, p);
@@ -399,6 +422,7 @@ export class Pbft {
 
   private onCommit(body: unknown): void {
     const c = body as Commit;
+    if (this.early(c)) return;
     if (c.v !== this.view || this.changing || c.n <= this.stable.n) return;
     this.slot(c.n).commits.set(c.from, c);
     this.checkCommitted(c.n);
@@ -421,12 +445,15 @@ export class Pbft {
       const n = this.executed + 1;
       const s = this.slots.get(n);
       if (!s?.committed) break;
-      this.execute(n, s.pp!.req);
+      const commits = [...s.commits.values()].filter((c) => c.d === s.pp!.d);
+      this.execute(n, s.pp!.req, { pp: s.pp!, commits });
     }
   }
 
-  private execute(n: number, req: Request | null): void {
+  private execute(n: number, req: Request | null, proof?: CommitProof): void {
     const result = this.apply(n, req);
+    this.lastProgressAt = this.node.clock.now();
+    if (proof) this.commitProofs.set(n, proof);
     this.unsavedExecuted.push({ n, req });
     if (this.unsavedExecuted.length === 1) {
       this.node.clock.after(this.opts.executedFlushMs, () => {
@@ -451,6 +478,7 @@ export class Pbft {
         h: this.hashes[n]!,
         from: this.node.id,
       });
+      this.ownCheckpoint = cp;
       this.broadcast(cp);
       this.onCheckpoint(cp);
     }
@@ -488,6 +516,7 @@ export class Pbft {
     this.stable = cp;
     this.opts.storage.save("stable", cp);
     for (const n of this.certs.keys()) if (n <= cp.n) this.certs.delete(n);
+    for (const n of this.commitProofs.keys()) if (n <= cp.n) this.commitProofs.delete(n);
     for (const n of this.slots.keys()) if (n <= cp.n && n <= this.executed) this.slots.delete(n);
     for (const n of this.checkpointVotes.keys()) if (n <= cp.n) this.checkpointVotes.delete(n);
     this.nextSeq = Math.max(this.nextSeq, cp.n + 1);
@@ -510,6 +539,27 @@ export class Pbft {
       w.sentAt = now;
       this.broadcast(w.req);
       if (this.isPrimary) this.assign(w.req);
+    }
+    // A backup hands requests pending for a while to the primary: their origin may have
+    // crashed before the primary got them. And a checkpoint not yet stable is said again.
+    if (!this.changing && !this.isPrimary) {
+      const primary = this.q.primaryOf(this.view);
+      for (const p of this.pending.values()) {
+        if (now - p.since < this.opts.resendMs || (p.relayedAt ?? 0) > now - this.opts.resendMs)
+          continue;
+        p.relayedAt = now;
+        this.node.send(primary, p.req as unknown as Body);
+      }
+    }
+    if (this.ownCheckpoint && this.ownCheckpoint.n > this.stable.n)
+      this.broadcast(this.ownCheckpoint);
+    // Stuck behind the others (it missed COMMITs, or restarted): fetch what they executed. Not
+    // during a view change: what follows the stable checkpoint is the new view's to settle.
+    if (!this.changing && now - this.lastProgressAt > 2 * this.opts.statusMs) {
+      let ahead: string | undefined;
+      for (const [peer, n] of this.peerExecuted)
+        if (n > this.executed && (!ahead || n > this.peerExecuted.get(ahead)!)) ahead = peer;
+      if (ahead) this.catchUp(ahead, true);
     }
     // A VIEW-CHANGE may have been lost, or sent while this replica was cut off.
     if (
@@ -537,7 +587,8 @@ export class Pbft {
       executed: number;
       stable: number;
     };
-    if (b.stable > this.executed) this.catchUp(msg.src);
+    if (Number.isInteger(b.executed)) this.peerExecuted.set(msg.src, b.executed);
+    if (b.stable > this.executed) this.catchUp(msg.src, !this.changing);
     const ahead = b.v > this.view || (b.v === this.view && this.changing && !b.changing);
     const now = this.node.clock.now();
     if (ahead && !b.changing && now - this.askedNewViewAt > this.opts.resendMs) {
@@ -546,25 +597,34 @@ export class Pbft {
     }
   }
 
-  /** Ask `peer` for the executed requests up to its stable checkpoint. */
-  private catchUp(peer: string): void {
+  /** Ask `peer` for the executed requests up to its stable checkpoint, and with `committed`
+   *  those after it too, each with the 2k+1 COMMITs that let it execute. */
+  private catchUp(peer: string, committed = false): void {
     if (this.catchUpInFlight) return;
     this.catchUpInFlight = true;
     const from = Math.max(this.executed, ...this.fetched.keys()) + 1;
-    this.node.request(peer, { type: "catch_up", from }, 1000, (reply) => {
+    this.node.request(peer, { type: "catch_up", from, committed }, 1000, (reply) => {
       this.catchUpInFlight = false;
       if (reply?.type !== "caught_up") return;
       this.onCaughtUp(reply.cp, reply.entries as Executed[], peer);
+      if (Array.isArray(reply.committed)) this.onCommitted(reply.committed as CommitProof[]);
     });
   }
 
   private onCatchUp(msg: Message): void {
-    const from = Number(msg.body.from);
-    const upTo = Math.min(this.stable.n, this.executed, from - 1 + this.opts.maxEntriesPerMessage);
+    const from = Math.max(1, Number(msg.body.from));
+    const max = this.opts.maxEntriesPerMessage;
+    const upTo = Math.min(this.stable.n, this.executed, from - 1 + max);
     const entries: Executed[] = [];
-    for (let n = Math.max(from, 1); n <= upTo; n++)
-      entries.push({ n, req: this.executedReqs[n - 1]! });
-    this.node.reply(msg, { type: "caught_up", cp: this.stable, entries });
+    for (let n = from; n <= upTo; n++) entries.push({ n, req: this.executedReqs[n - 1]! });
+    const committed: CommitProof[] = [];
+    if (msg.body.committed === true)
+      for (let n = Math.max(from, this.stable.n + 1); n <= this.executed; n++) {
+        const proof = this.commitProofs.get(n);
+        if (!proof || committed.length >= max / 2) break;
+        committed.push(proof);
+      }
+    this.node.reply(msg, { type: "caught_up", cp: this.stable, entries, committed });
   }
 
   /** Executed requests from a peer: kept until they reach a stable checkpoint whose hash they
@@ -592,6 +652,28 @@ export class Pbft {
     this.fetched.clear();
     this.adoptStable(cp);
     this.executeReady();
+  }
+
+  /** Sequence numbers after the stable checkpoint, each proven committed by 2k+1 matching
+   *  COMMITs (k+1 of them nonfaulty replicas that prepared it [B6]): executed in order. */
+  private onCommitted(proofs: CommitProof[]): void {
+    const byN = new Map<number, CommitProof>();
+    for (const p of proofs) if (Number.isInteger(p?.pp?.n)) byN.set(p.pp.n, p);
+    for (;;) {
+      const proof = byN.get(this.executed + 1);
+      if (!proof || !this.validCommitProof(proof)) return;
+      this.execute(proof.pp.n, proof.pp.req, proof);
+    }
+  }
+
+  private validCommitProof(proof: CommitProof): boolean {
+    const { pp, commits } = proof;
+    if (!this.q.validPrePrepare(pp) || !Array.isArray(commits)) return false;
+    const from = new Set<string>();
+    for (const c of commits)
+      if (this.q.authentic(c, "commit") && c.v === pp.v && c.n === pp.n && c.d === pp.d)
+        from.add(c.from);
+    return from.size >= 2 * this.k + 1;
   }
 
   // ---- view changes [B7] [B8] -------------------------------------------------------------
@@ -763,6 +845,14 @@ export class Pbft {
       if (pp.n > this.stable.n) this.acceptPrePrepare(pp);
     }
     this.nextSeq = Math.max(top, this.stable.n) + 1;
+    const early = this.earlyMessages;
+    this.earlyMessages = early.filter((m) => m.v > this.view);
+    for (const m of early) {
+      if (m.v !== this.view) continue;
+      if (m.type === "pre_prepare") this.onPrePrepare(m);
+      else if (m.type === "prepare") this.onPrepare(m);
+      else this.onCommit(m);
+    }
     const now = this.node.clock.now();
     for (const p of this.pending.values()) p.since = now;
     this.armRequestTimer();
