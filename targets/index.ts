@@ -1,6 +1,7 @@
 // Every target Faultline knows, by name (docs/targets.md explains how to add one).
 import { UserError } from "../core/errors.ts";
 import { paxos } from "./paxos/index.ts";
+import { pbft } from "./pbft/index.ts";
 import { etcd } from "./etcd/index.ts";
 import { chain } from "./chain/index.ts";
 import { postgres2pc } from "./postgres-2pc/index.ts";
@@ -19,6 +20,7 @@ export const targets: Record<string, Target> = {
   [etcd.name]: etcd,
   [primaryBackup.name]: primaryBackup,
   [chain.name]: chain,
+  [pbft.name]: pbft,
 };
 
 export function getTarget(name: string): Target {

@@ -59,7 +59,10 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
   validateSpec(spec);
   const target = deps.getTarget(spec.target);
   const nodeNames = Array.from({ length: spec.nodes }, (_, i) => `n${i + 1}`);
-  const workload = deps.getWorkload(spec.workload, { nodes: nodeNames });
+  const workload = deps.getWorkload(spec.workload, {
+    nodes: nodeNames,
+    ...(target.executedLog ? { executedLog: true } : {}),
+  });
   checkCompatible(spec, target, workload.name);
   const startedAt = Date.now();
 

@@ -8,6 +8,9 @@ import type { Gen } from "../generator/gen.ts";
 export interface WorkloadContext {
   /** Node names, n1..nN. */
   nodes: string[];
+  /** The target tells what each replica executed (Target.executedLog): state machine
+   *  workloads then ask every node for it at the end, for the replica-agreement checker. */
+  executedLog?: boolean;
 }
 
 export interface Workload {
