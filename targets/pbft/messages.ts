@@ -24,8 +24,9 @@ export interface PrePrepare extends Sealed {
   v: number;
   n: number;
   d: string;
-  /** The request ordered at n, or null: a sequence number the new view fills with nothing. */
-  req: Request | null;
+  /** The requests ordered at n, in order (the primary batches those that wait together);
+   *  none: a sequence number a new view fills with nothing. */
+  reqs: Request[];
 }
 
 export interface Prepare extends Sealed {
@@ -82,8 +83,8 @@ export interface NewView extends Sealed {
 
 export const NULL_DIGEST = "null";
 
-export function requestDigest(req: Request | null): string {
-  return req ? digest(req) : NULL_DIGEST;
+export function batchDigest(reqs: Request[]): string {
+  return reqs.length > 0 ? digest(reqs) : NULL_DIGEST;
 }
 
 /** The chained state hash after executing `d` at n on top of `previous`. */
@@ -145,8 +146,8 @@ export class Quorums {
     const p = pp as PrePrepare;
     if (!Number.isInteger(p.v) || !Number.isInteger(p.n) || p.n < 1) return false;
     if (p.from !== this.primaryOf(p.v)) return false;
-    if (p.req !== null && !this.validRequest(p.req)) return false;
-    return p.d === requestDigest(p.req);
+    if (!Array.isArray(p.reqs) || !p.reqs.every((r) => this.validRequest(r))) return false;
+    return p.d === batchDigest(p.reqs);
   }
 
   /** A prepared certificate [B5]: the PRE-PREPARE and `need` PREPAREs matching it, from
@@ -191,12 +192,12 @@ export class Quorums {
 
 /** What a new view must re-propose, computed alike by the new primary and every backup from
  *  the same 2k+1 VIEW-CHANGEs [B8]: from the highest stable checkpoint among them, each
- *  sequence number up to the highest prepared one gets the request of its certificate from
- *  the highest view, or null if none prepared it. */
+ *  sequence number up to the highest prepared one gets the requests of its certificate from
+ *  the highest view, or none if none prepared it. */
 export function reproposals(
   V: ViewChange[],
   ignoreCertificates = false,
-): { stable: StableCheckpoint; entries: { n: number; req: Request | null }[] } {
+): { stable: StableCheckpoint; entries: { n: number; reqs: Request[] }[] } {
   let stable: StableCheckpoint = { n: 0, h: "", proof: [] };
   for (const vc of V) if (vc.cp.n > stable.n) stable = vc.cp;
   // The ignore-certificates variant's mistake: the new view starts after the stable
@@ -210,7 +211,7 @@ export function reproposals(
       if (!seen || c.pp.v > seen.v) best.set(c.pp.n, c.pp);
     }
   const top = Math.max(stable.n, ...best.keys());
-  const entries: { n: number; req: Request | null }[] = [];
-  for (let n = stable.n + 1; n <= top; n++) entries.push({ n, req: best.get(n)?.req ?? null });
+  const entries: { n: number; reqs: Request[] }[] = [];
+  for (let n = stable.n + 1; n <= top; n++) entries.push({ n, reqs: best.get(n)?.reqs ?? [] });
   return { stable, entries };
 }

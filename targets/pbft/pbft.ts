@@ -58,7 +58,7 @@ import {
   Quorums,
   chainHash,
   reproposals,
-  requestDigest,
+  batchDigest,
   type Certificate,
   type Checkpoint,
   type Commit,
@@ -87,6 +87,10 @@ export interface PbftOptions {
   checkpointInterval: number;
   /** The primary numbers at most this far past the stable checkpoint [B10]. */
   window: number;
+  /** The primary orders at most this many requests in one sequence number ... */
+  maxBatch: number;
+  /** ... and has at most this many sequence numbers not yet executed. */
+  maxInFlight: number;
   maxEntriesPerMessage: number;
   executedFlushMs: number;
 }
@@ -97,7 +101,9 @@ export const DEFAULT_OPTIONS: Omit<PbftOptions, "variant" | "storage" | "signer"
   resendMs: 500,
   checkpointInterval: 8,
   window: 16,
-  maxEntriesPerMessage: 40,
+  maxBatch: 16,
+  maxInFlight: 2,
+  maxEntriesPerMessage: 20,
   executedFlushMs: 50,
 };
 
@@ -116,7 +122,7 @@ interface Slot {
 /** One executed sequence number, as kept on disk and sent to a replica catching up. */
 interface Executed {
   n: number;
-  req: Request | null;
+  reqs: Request[];
 }
 
 /** A PRE-PREPARE and 2k+1 matching COMMITs: proof that its sequence number committed. */
@@ -134,7 +140,7 @@ export class Pbft {
   readonly kv = new KvStore();
   /** executedLog[i] describes what sequence number i + 1 executed. */
   readonly executedLog: string[] = [];
-  private executedReqs: (Request | null)[] = [];
+  private executedReqs: Request[][] = [];
   /** hashes[n]: the state hash after executing n [B10]. */
   private hashes: string[] = [""];
   private executedIds = new Set<string>();
@@ -162,6 +168,9 @@ export class Pbft {
   private ownViewChange: ViewChange | undefined;
   private viewChangeSentAt = 0;
   private earlyMessages: (PrePrepare | Prepare | Commit)[] = [];
+  private unsavedLog: Record[] = [];
+  private outbox: Body[] = [];
+  private flushScheduled = false;
   private lastNewView: NewView | undefined;
   private failedViewChanges = 0;
   private viewTimer: Timer | undefined;
@@ -226,7 +235,7 @@ export class Pbft {
     const stable = this.opts.storage.load("stable") as StableCheckpoint | undefined;
     for (const r of this.opts.storage.readRecords("executed") as Executed[]) {
       if (r.n !== this.executed + 1) break;
-      this.apply(r.n, r.req);
+      this.apply(r.n, r.reqs);
     }
     if (stable && this.q.validStable(stable)) this.stable = stable;
     for (const r of this.opts.storage.readRecords("log") as Record[]) {
@@ -264,9 +273,33 @@ export class Pbft {
     handle();
   }
 
-  /** To every other replica [B5] [B6]. */
+  /** To every other replica [B5] [B6], once what it depends on is on disk. */
   private broadcast(m: Sealed | Body): void {
-    for (const peer of this.node.peers) this.node.send(peer, m as unknown as Body);
+    this.outbox.push(m as unknown as Body);
+    this.scheduleFlush();
+  }
+
+  /** Keep a record on disk before anything sent after it leaves [B11]. */
+  private persist(r: Record): void {
+    this.unsavedLog.push(r);
+    this.scheduleFlush();
+  }
+
+  /** What one burst of incoming messages produced: its records in one write (one fsync),
+   *  then its messages. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.node.clock.after(0, () => {
+      this.flushScheduled = false;
+      if (this.unsavedLog.length > 0) {
+        this.opts.storage.appendRecords("log", this.unsavedLog);
+        this.unsavedLog = [];
+      }
+      const out = this.outbox;
+      this.outbox = [];
+      for (const body of out) for (const peer of this.node.peers) this.node.send(peer, body);
+    });
   }
 
   // ---- requests [B3] [B9] -----------------------------------------------------------------
@@ -288,31 +321,38 @@ export class Pbft {
     if (this.executedIds.has(req.id)) return;
     if (!this.pending.has(req.id)) this.pending.set(req.id, { req, since: this.node.clock.now() });
     this.armRequestTimer();
-    if (this.isPrimary) this.assign(req);
+    this.assignPending();
   }
 
-  /** Primary: the next sequence number for a request, within the window [B3] [B10]. */
-  private assign(req: Request): void {
-    if (this.assigned.has(req.id) || this.executedIds.has(req.id)) return;
-    if (this.nextSeq > this.stable.n + this.opts.window) return; // assigned once it moves
-    const n = this.nextSeq++;
-    this.assigned.add(req.id);
-    const pp = this.q.seal<PrePrepare>({
-      type: "pre_prepare",
-      v: this.view,
-      n,
-      d: requestDigest(req),
-      req,
-      from: this.node.id,
-    });
-    this.acceptPrePrepare(pp);
-    this.broadcast(pp);
-  }
-
-  /** Primary: assign what is pending and not yet assigned (after a checkpoint, a new view). */
+  /** Primary: the next sequence numbers for the pending requests not yet assigned, in batches
+   *  [B3], with at most `maxInFlight` sequence numbers not yet executed here, and within the
+   *  window [B10]. Requests that wait while earlier batches are ordered go in the next batch
+   *  together: one PRE-PREPARE and one round of signatures for all of them. */
   private assignPending(): void {
     if (!this.isPrimary) return;
-    for (const { req } of this.pending.values()) this.assign(req);
+    for (;;) {
+      if (this.nextSeq > this.stable.n + this.opts.window) return; // assigned once it moves
+      if (this.nextSeq - 1 - this.executed >= this.opts.maxInFlight) return;
+      const reqs: Request[] = [];
+      for (const { req } of this.pending.values()) {
+        if (this.assigned.has(req.id) || this.executedIds.has(req.id)) continue;
+        reqs.push(req);
+        if (reqs.length >= this.opts.maxBatch) break;
+      }
+      if (reqs.length === 0) return;
+      const n = this.nextSeq++;
+      for (const r of reqs) this.assigned.add(r.id);
+      const pp = this.q.seal<PrePrepare>({
+        type: "pre_prepare",
+        v: this.view,
+        n,
+        d: batchDigest(reqs),
+        reqs,
+        from: this.node.id,
+      });
+      this.acceptPrePrepare(pp);
+      this.broadcast(pp);
+    }
   }
 
   // ---- PRE-PREPARE, PREPARE, COMMIT [B3]-[B6] -------------------------------------------
@@ -354,9 +394,10 @@ export class Pbft {
     const s = this.slot(pp.n);
     s.pp = pp;
     s.sentAt = this.node.clock.now();
-    this.opts.storage.appendRecords("log", [{ kind: "pp", pp }]);
-    if (pp.req && !this.executedIds.has(pp.req.id) && !this.pending.has(pp.req.id)) {
-      this.pending.set(pp.req.id, { req: pp.req, since: this.node.clock.now() });
+    this.persist({ kind: "pp", pp });
+    for (const req of pp.reqs) {
+      if (this.executedIds.has(req.id) || this.pending.has(req.id)) continue;
+      this.pending.set(req.id, { req, since: this.node.clock.now() });
       this.armRequestTimer();
     }
     if (pp.from !== this.node.id) {
@@ -407,7 +448,7 @@ export class Pbft {
     s.prepared = true;
     const cert: Certificate = { pp: s.pp, prepares: matching };
     this.certs.set(n, cert);
-    this.opts.storage.appendRecords("log", [{ kind: "cert", cert }]);
+    this.persist({ kind: "cert", cert });
     const commit = this.q.seal<Commit>({
       type: "commit",
       v: s.pp.v,
@@ -446,29 +487,31 @@ export class Pbft {
       const s = this.slots.get(n);
       if (!s?.committed) break;
       const commits = [...s.commits.values()].filter((c) => c.d === s.pp!.d);
-      this.execute(n, s.pp!.req, { pp: s.pp!, commits });
+      this.execute(n, s.pp!.reqs, { pp: s.pp!, commits });
     }
   }
 
-  private execute(n: number, req: Request | null, proof?: CommitProof): void {
-    const result = this.apply(n, req);
+  private execute(n: number, reqs: Request[], proof?: CommitProof): void {
+    const results = this.apply(n, reqs);
     this.lastProgressAt = this.node.clock.now();
     if (proof) this.commitProofs.set(n, proof);
-    this.unsavedExecuted.push({ n, req });
+    this.unsavedExecuted.push({ n, reqs });
     if (this.unsavedExecuted.length === 1) {
       this.node.clock.after(this.opts.executedFlushMs, () => {
         this.opts.storage.appendRecords("executed", this.unsavedExecuted);
         this.unsavedExecuted = [];
       });
     }
-    if (req) {
+    for (const req of reqs) {
       this.pending.delete(req.id);
       const w = this.waiting.get(req.id);
+      const result = results.get(req.id);
       if (w && result) {
         this.waiting.delete(req.id);
         w.respond(result);
       }
     }
+    this.assignPending(); // one fewer in flight
     // Progress: the primary is not (yet) suspected for what is still pending [B7].
     this.restartRequestTimer();
     if (n % this.opts.checkpointInterval === 0) {
@@ -485,16 +528,19 @@ export class Pbft {
   }
 
   /** The state machine step: a request executes once, whatever sequence numbers it got. */
-  private apply(n: number, req: Request | null): Body | undefined {
-    let result: Body | undefined;
-    if (req && !this.executedIds.has(req.id)) {
-      result = this.kv.apply(req.op);
+  private apply(n: number, reqs: Request[]): Map<string, Body> {
+    const results = new Map<string, Body>();
+    for (const req of reqs) {
+      if (this.executedIds.has(req.id)) continue;
+      results.set(req.id, this.kv.apply(req.op));
       this.executedIds.add(req.id);
     }
-    this.executedLog.push(req ? `${req.id} ${describe(req.op)}` : "null");
-    this.executedReqs.push(req);
-    this.hashes.push(chainHash(this.hashes[n - 1]!, n, requestDigest(req)));
-    return result;
+    this.executedLog.push(
+      reqs.length > 0 ? reqs.map((r) => `${r.id} ${describe(r.op)}`).join("; ") : "null",
+    );
+    this.executedReqs.push(reqs);
+    this.hashes.push(chainHash(this.hashes[n - 1]!, n, batchDigest(reqs)));
+    return results;
   }
 
   // ---- checkpoints and catching up [B10] --------------------------------------------------
@@ -538,7 +584,6 @@ export class Pbft {
       if (this.executedIds.has(w.req.id) || now - w.sentAt < this.opts.resendMs) continue;
       w.sentAt = now;
       this.broadcast(w.req);
-      if (this.isPrimary) this.assign(w.req);
     }
     // A backup hands requests pending for a while to the primary: their origin may have
     // crashed before the primary got them. And a checkpoint not yet stable is said again.
@@ -616,7 +661,7 @@ export class Pbft {
     const max = this.opts.maxEntriesPerMessage;
     const upTo = Math.min(this.stable.n, this.executed, from - 1 + max);
     const entries: Executed[] = [];
-    for (let n = from; n <= upTo; n++) entries.push({ n, req: this.executedReqs[n - 1]! });
+    for (let n = from; n <= upTo; n++) entries.push({ n, reqs: this.executedReqs[n - 1]! });
     const committed: CommitProof[] = [];
     if (msg.body.committed === true)
       for (let n = Math.max(from, this.stable.n + 1); n <= this.executed; n++) {
@@ -635,20 +680,20 @@ export class Pbft {
     if (cp.n <= this.executed) return;
     for (const e of entries) {
       if (!Number.isInteger(e?.n) || e.n <= this.executed || e.n > cp.n) continue;
-      if (e.req !== null && !this.q.validRequest(e.req)) continue;
+      if (!Array.isArray(e.reqs) || !e.reqs.every((r) => this.q.validRequest(r))) continue;
       this.fetched.set(e.n, e);
     }
     let h = this.hashes[this.executed]!;
     for (let n = this.executed + 1; n <= cp.n; n++) {
       const e = this.fetched.get(n);
       if (!e) return this.catchUp(peer); // the next chunk
-      h = chainHash(h, n, requestDigest(e.req));
+      h = chainHash(h, n, batchDigest(e.reqs));
     }
     if (h !== cp.h) {
       this.fetched.clear();
       return;
     }
-    for (let n = this.executed + 1; n <= cp.n; n++) this.execute(n, this.fetched.get(n)!.req);
+    for (let n = this.executed + 1; n <= cp.n; n++) this.execute(n, this.fetched.get(n)!.reqs);
     this.fetched.clear();
     this.adoptStable(cp);
     this.executeReady();
@@ -662,7 +707,7 @@ export class Pbft {
     for (;;) {
       const proof = byN.get(this.executed + 1);
       if (!proof || !this.validCommitProof(proof)) return;
-      this.execute(proof.pp.n, proof.pp.req, proof);
+      this.execute(proof.pp.n, proof.pp.reqs, proof);
     }
   }
 
@@ -787,8 +832,8 @@ export class Pbft {
         type: "pre_prepare",
         v: this.view,
         n: e.n,
-        d: requestDigest(e.req),
-        req: e.req,
+        d: batchDigest(e.reqs),
+        reqs: e.reqs,
         from: this.node.id,
       }),
     );
@@ -819,7 +864,7 @@ export class Pbft {
     for (let i = 0; i < entries.length; i++) {
       const pp = nv.O[i];
       if (!this.q.validPrePrepare(pp) || pp.v !== nv.v || pp.n !== entries[i]!.n) return;
-      if (pp.d !== requestDigest(entries[i]!.req)) return;
+      if (pp.d !== batchDigest(entries[i]!.reqs)) return;
     }
     this.enterView(nv);
   }
@@ -841,7 +886,7 @@ export class Pbft {
     let top = this.stable.n;
     for (const pp of nv.O) {
       top = Math.max(top, pp.n);
-      if (pp.req) this.assigned.add(pp.req.id);
+      for (const r of pp.reqs) this.assigned.add(r.id);
       if (pp.n > this.stable.n) this.acceptPrePrepare(pp);
     }
     this.nextSeq = Math.max(top, this.stable.n) + 1;

@@ -411,7 +411,7 @@ async function judge(seed: number, variant: Variant, seconds = 20, traitor = fal
   if (process.env.PBFT_SIM_LOG) console.log(`seed ${seed} ${variant}: ${oks} ok`);
   // A traitor's own clients get no answers, and 2% loss stalls the three others each time.
   assert.ok(
-    oks > (variant !== "correct" ? 20 : traitor ? 40 : 150),
+    oks > (variant !== "correct" || traitor ? 20 : 100),
     `seed ${seed}: only ${oks} ops completed`,
   );
   const clientOps = history.filter((o) => o.f !== "executed-log");
