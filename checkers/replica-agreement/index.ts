@@ -58,7 +58,7 @@ export function checkReplicaAgreement(
     const [a, b] = Object.entries(divergence.executed);
     return {
       valid: false,
-      reason: `nonfaulty replicas executed different requests at sequence number ${divergence.seq}: ${a![0]} executed ${a![1]}, ${b![0]} executed ${b![1]}`,
+      reason: `nonfaulty replicas executed different requests at sequence number ${divergence.seq}: ${a![0]} executed ${short(a![1])}, ${b![0]} executed ${short(b![1])}`,
       ...base,
       divergence,
     };
@@ -105,6 +105,11 @@ function firstDivergence(
   return undefined;
 }
 
+/** An entry cut for a one-line reason (a batch of requests can be long). */
+function short(e: string, max = 80): string {
+  return e.length > max ? `${e.slice(0, max - 3)}...` : e;
+}
+
 function entry(e: unknown): string {
   return typeof e === "string" ? e : JSON.stringify(e);
 }
@@ -114,7 +119,7 @@ function explainReplicaAgreement(result: CheckResult): string[] {
   const lines = [`replica-agreement: ${r.reason ?? ""}`];
   if (r.divergence)
     for (const [node, e] of Object.entries(r.divergence.executed))
-      lines.push(`  seq ${r.divergence.seq} at ${node}: ${e}`);
+      lines.push(`  seq ${r.divergence.seq} at ${node}: ${short(e, 400)}`);
   if (r.faulty?.length)
     lines.push(`  not judged (traitors during the run): ${r.faulty.join(", ")}`);
   if (r.missing?.length) lines.push(`  no executed log from: ${r.missing.join(", ")}`);
