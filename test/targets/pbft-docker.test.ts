@@ -36,8 +36,8 @@ async function defaultRun(variant: string, seed: number, extra: string[] = []) {
   return { code: r.exitCode, output: r.all ?? "", dir, results };
 }
 
-test("correct PBFT, 4 replicas under partition,kill for 30 s: linearizable, and every replica executed one log", async () => {
-  const r = await defaultRun("correct", 7, ["--time-limit", "30"]);
+test("correct PBFT, 4 replicas under partition,kill for 35 s (a partition, then a staggered kill): linearizable, and every replica executed one log", async () => {
+  const r = await defaultRun("correct", 7, ["--time-limit", "35"]);
   assert.match(r.output, /pbft, 4 nodes, lin-kv, nemesis partition,kill/);
   assert.equal(r.code, EXIT.valid, r.output);
   assert.match(r.output, /replica-agreement: valid \(the executed logs of [34] nonfaulty replicas/);
