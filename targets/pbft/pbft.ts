@@ -600,11 +600,13 @@ export class Pbft {
       this.broadcast(this.ownCheckpoint);
     // Stuck behind the others (it missed COMMITs, or restarted): fetch what they executed. Not
     // during a view change: what follows the stable checkpoint is the new view's to settle.
+    // (Status is unsigned: only what k+1 peers claim, so one of them nonfaulty, is believed.)
     if (!this.changing && now - this.lastProgressAt > 2 * this.opts.statusMs) {
-      let ahead: string | undefined;
-      for (const [peer, n] of this.peerExecuted)
-        if (n > this.executed && (!ahead || n > this.peerExecuted.get(ahead)!)) ahead = peer;
-      if (ahead) this.catchUp(ahead, true);
+      const claims = [...this.peerExecuted.values()].sort((a, b) => b - a);
+      const believed = claims[this.k] ?? 0;
+      const ahead = [...this.peerExecuted].filter(([, n]) => n >= believed).map(([p]) => p);
+      if (believed > this.executed && ahead.length > 0)
+        this.catchUp(ahead[Math.floor(this.node.clock.random() * ahead.length)]!, true);
     }
     // A VIEW-CHANGE may have been lost, or sent while this replica was cut off.
     if (
