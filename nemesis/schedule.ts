@@ -25,6 +25,8 @@ export interface ScheduleOptions {
   /** Seconds between one fault's start and its stop, and between a stop and the next start. */
   intervalSeconds: number;
   timeLimitSeconds: number;
+  /** Traitors of each `byzantine` fault (resolved from --byzantine or the target). */
+  traitors?: number;
 }
 
 /** Parse `--nemesis partition,kill` (or `none`) into fault kinds. */
@@ -60,7 +62,13 @@ export function planSchedule(opts: ScheduleOptions): NemesisEvent[] {
     const stop = start + hold;
     const kind = opts.kinds[id % opts.kinds.length]!;
     const turn = turns.get(kind) ?? 0;
-    const fault = faultOf(kind).plan({ nodes: opts.nodes, rng, turn, intervalMs });
+    const fault = faultOf(kind).plan({
+      nodes: opts.nodes,
+      rng,
+      turn,
+      intervalMs,
+      ...(opts.traitors !== undefined ? { traitors: opts.traitors } : {}),
+    });
     // A staggered kill ends only when its frozen survivors resume (a handover when the leader
     // is let back in). The quiet time before the next fault counts from then: a fault right on
     // top of the resume (isolating the survivor that just won the election, say) would stop it

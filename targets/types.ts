@@ -1,5 +1,8 @@
 // The target contract: what a system under test tells the harness (see docs/targets.md).
 import type { Cluster, ClusterSpec, NodeInfo } from "../core/runtime.ts";
+import type { MessageRule } from "./host/interceptors/rule.ts";
+
+export type { MessageRule };
 
 /** What a client request came to: took effect, certainly did not, or unknown. */
 export interface Completion {
@@ -53,6 +56,19 @@ export interface TargetOptions {
   variant?: string;
 }
 
+/** How the target stands under Byzantine faults (the `byzantine` nemesis). */
+export interface ByzantineSpec {
+  /** How many traitors it tolerates with `nodes` nodes: the default of --byzantine. */
+  tolerance(nodes: number): number;
+  /** Body fields that carry values: mutations change only these (default: every leaf of the
+   *  body except type, msg_id and in_reply_to). */
+  valueFields?: string[];
+  /** The receiver knows who really sent a message (the source's assumption for oral
+   *  messages, or signed messages): the receiving host drops a message whose `src` is not
+   *  the node it really came from (a forge), and counts it in host_stats. */
+  authenticated?: boolean;
+}
+
 export interface Target {
   name: string;
   description: string;
@@ -97,4 +113,10 @@ export interface Target {
    *  this target: why not. `faultline targets` shows it and a run with `--nemesis clock`
    *  against the target is refused (a skew that changes nothing would pass for a finding). */
   noClockFaults?: string;
+  /** Set when the target is meant to survive Byzantine nodes. */
+  byzantine?: ByzantineSpec;
+  /** Replace the interceptor rules of `node`'s outgoing node-to-node messages (an empty list
+   *  heals). Targets under the node host set it to `setHostRules` (targets/host/kit.ts); the
+   *  message faults (delay, duplicate, reorder, byzantine) need it and are refused without. */
+  messageRules?(cluster: Cluster, node: string, rules: MessageRule[]): Promise<void>;
 }

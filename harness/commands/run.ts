@@ -35,6 +35,7 @@ interface RunArgs {
   "image-packages"?: string;
   nemesis?: string;
   "nemesis-interval": number;
+  byzantine?: number;
   "time-limit": number;
   concurrency: number;
   seed?: number;
@@ -183,6 +184,7 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
         nodes: args.nodes ?? target.defaultNodes,
         workload,
         nemesis: faults,
+        ...(args.byzantine !== undefined ? { byzantine: args.byzantine } : {}),
         nemesisIntervalSeconds: args["nemesis-interval"],
         timeLimitSeconds: args["time-limit"],
         concurrency: args.concurrency,

@@ -12,6 +12,8 @@ export interface PlanOptions {
   nodes: readonly string[];
   nemesisIntervalSeconds: number;
   timeLimitSeconds: number;
+  /** Traitors of each `byzantine` fault. */
+  traitors?: number;
 }
 
 export interface RunPlan {
@@ -37,6 +39,7 @@ export function planRun(opts: PlanOptions): RunPlan {
       nodes: opts.nodes,
       intervalSeconds: opts.nemesisIntervalSeconds,
       timeLimitSeconds: opts.timeLimitSeconds,
+      ...(opts.traitors !== undefined ? { traitors: opts.traitors } : {}),
     }),
     setup: opts.workload.setup?.() ?? once([]),
     final: opts.workload.final(),
