@@ -147,3 +147,29 @@ test("message faults are refused for a target whose nodes are not under the node
   const hosted = { ...target, messageRules: async () => {} };
   checkCompatible(spec({ nemesis: ["delay", "duplicate", "reorder"] }), hosted, "lin-kv");
 });
+
+test("the report names each traitor's behaviour and draws a bar per traitor", async () => {
+  const { faultSpans } = await import("../../harness/report/faults.ts");
+  const op = (index: number, time: number, type: "invoke" | "info", f: string, extra = {}) => ({
+    index,
+    time,
+    process: "nemesis" as const,
+    type,
+    f,
+    value: ["n2", "n4"],
+    ...extra,
+  });
+  const detail = { behaviours: { n2: "equivocate", n4: "silent" } };
+  const [span] = faultSpans([
+    op(0, 1e9, "invoke", "start-byzantine", { detail }),
+    op(1, 1.1e9, "info", "start-byzantine", { detail }),
+    op(2, 3e9, "invoke", "stop-byzantine"),
+    op(3, 3.1e9, "info", "stop-byzantine"),
+  ]);
+  assert.equal(span!.kind, "byzantine");
+  assert.equal(span!.applied, "traitors: n2 equivocate, n4 silent");
+  assert.deepEqual(
+    span!.spans.map((s) => `${s.node} ${s.what}`),
+    ["n2 traitor: equivocate", "n4 traitor: silent"],
+  );
+});
