@@ -118,11 +118,6 @@ export class NodeHost {
     return path.join(this.config.stateDir, "host", "topology.json");
   }
 
-  /** The rules in effect, kept on disk so that a node restarted within a fault keeps them. */
-  private get rulesFile(): string {
-    return path.join(this.config.stateDir, "host", "rules.json");
-  }
-
   log(line: string): void {
     const text = `${new Date().toISOString()} ${line}\n`;
     process.stderr.write(text);
@@ -174,11 +169,6 @@ export class NodeHost {
 
   private useTopology(t: Topology): void {
     this.topology = t;
-    const saved = loadRules(this.rulesFile);
-    if (saved.length > 0) {
-      this.log(`host: ${saved.length} message rule(s) from disk`);
-      this.setRules(saved);
-    }
     const [cmd, ...args] = this.config.program;
     const dataDir = path.join(this.config.stateDir, "data");
     fs.mkdirSync(dataDir, { recursive: true });
@@ -477,14 +467,18 @@ export class NodeHost {
     return { type: "services_attach_ok" };
   }
 
-  /** `host_rules`: replace the chain (an empty list heals: held messages go out at once). */
+  /** `host_rules`: replace the chain (an empty list heals: held messages go out at once).
+   *  The rules live only in this process: a restarted node starts without them, so a heal
+   *  that could not reach a node that was down never leaves it lying unrecorded. */
   private onRulesRequest(body: Body): Body {
     const rules = parseRules(body.rules);
     if (typeof rules === "string") {
       return { type: "error", code: ERRORS.malformedRequest.code, text: `host_rules: ${rules}` };
     }
-    saveRules(this.rulesFile, rules);
-    if (this.topology) this.setRules(rules);
+    if (!this.topology) {
+      return { type: "error", code: ERRORS.temporarilyUnavailable.code, text: "no topology yet" };
+    }
+    this.setRules(rules);
     this.log(
       `host: message rules ${rules.length ? rules.map((r) => r.action).join(", ") : "healed"}`,
     );
@@ -543,22 +537,6 @@ export class NodeHost {
     this.useTopology(t);
     return { type: "host_topology_ok", ready: this.ready };
   }
-}
-
-function loadRules(file: string): MessageRule[] {
-  try {
-    const rules = parseRules(JSON.parse(fs.readFileSync(file, "utf8")));
-    return typeof rules === "string" ? [] : rules;
-  } catch {
-    return [];
-  }
-}
-
-function saveRules(file: string, rules: MessageRule[]): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  if (rules.length === 0) return fs.rmSync(file, { force: true });
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(rules));
-  fs.renameSync(`${file}.tmp`, file);
 }
 
 /** n2 before n10. */
