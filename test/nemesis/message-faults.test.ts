@@ -173,3 +173,15 @@ test("the report names each traitor's behaviour and draws a bar per traitor", as
     ["n2 traitor: equivocate", "n4 traitor: silent"],
   );
 });
+
+test("the replay command repeats the traitor count the run resolved", async () => {
+  const { replayCommand } = await import("../../harness/report/replay.ts");
+  const cmd = replayCommand({
+    target: "ba",
+    nodes: 4,
+    nemesis: ["byzantine"],
+    byzantine: 1,
+    seed: 3,
+  });
+  assert.match(cmd!, /--nemesis byzantine --byzantine 1 /);
+});
