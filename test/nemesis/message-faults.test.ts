@@ -185,3 +185,38 @@ test("the replay command repeats the traitor count the run resolved", async () =
   });
   assert.match(cmd!, /--nemesis byzantine --byzantine 1 /);
 });
+
+test("every second byzantine window makes the node that leads a traitor", async () => {
+  const rec = memoryRecorder();
+  const nodes = ["n1", "n2", "n3", "n4", "n5", "n6", "n7"];
+  const schedule = planSchedule({
+    seed: 8,
+    kinds: ["byzantine"],
+    nodes,
+    intervalSeconds: 0.01,
+    timeLimitSeconds: 0.3,
+    traitors: 2,
+  });
+  const calls: string[] = [];
+  await new Nemesis(
+    fakeCluster(7),
+    { ...ruleTarget(calls), leader: async () => "n5" },
+    rec,
+    new RunClock(),
+  ).run(schedule, new AbortController().signal);
+  const windows = rec.ops
+    .filter((o) => o.f === "start-byzantine" && o.type === "info")
+    .map((o) => (o.detail as { behaviours: Record<string, string> }).behaviours);
+  const planned = schedule
+    .filter((e) => e.action === "start")
+    .map((e) => (e.fault as PlannedByzantine).behaviours);
+  assert.ok(windows.length >= 4);
+  windows.forEach((w, i) => {
+    assert.equal(Object.keys(w).length, 2, "still k traitors");
+    if (i % 2 === 1) assert.ok("n5" in w, `window ${i} has the leader: ${JSON.stringify(w)}`);
+    else assert.deepEqual(w, planned[i], "the others are as planned");
+  });
+  // The records name exactly the traitors whose hosts got rules.
+  const ruled = new Set(calls.filter((c) => !c.endsWith(" []")).map((c) => c.split(" ")[0]));
+  assert.deepEqual(ruled, new Set(windows.flatMap((w) => Object.keys(w))));
+});
