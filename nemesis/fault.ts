@@ -20,8 +20,9 @@ export interface PlanContext {
   turn: number;
   /** The nemesis interval, ms: a fault's staged heal must fit in it. */
   intervalMs: number;
-  /** How many traitors a `byzantine` fault makes (--byzantine, or the target's tolerance). */
-  traitors?: number;
+  /** The run's traitors for `byzantine` faults: --byzantine (or the target's tolerance) nodes
+   *  picked once per run by the seed. */
+  traitorNodes?: readonly string[];
 }
 
 /** What a fault may use while it is applied or healed. */

@@ -5,6 +5,7 @@
 import { Rng } from "../core/rng.ts";
 import { UserError } from "../core/errors.ts";
 import { FAULT_KINDS, faultOf, type FaultKind, type PlannedFault } from "./faults/index.ts";
+import { pickTraitors } from "./faults/byzantine.ts";
 
 export { FAULT_KINDS, type FaultKind, type PlannedFault } from "./faults/index.ts";
 export type { Who } from "./who.ts";
@@ -53,6 +54,8 @@ export function planSchedule(opts: ScheduleOptions): NemesisEvent[] {
   const intervalMs = opts.intervalSeconds * 1000;
   const endMs = opts.timeLimitSeconds * 1000;
   const turns = new Map<FaultKind, number>();
+  const traitorNodes =
+    opts.traitors !== undefined ? pickTraitors(opts.seed, opts.nodes, opts.traitors) : undefined;
   let t = 0;
   for (let id = 0; ; id++) {
     // ±20% seeded jitter keeps faults from lining up with periodic protocol timers.
@@ -67,7 +70,7 @@ export function planSchedule(opts: ScheduleOptions): NemesisEvent[] {
       rng,
       turn,
       intervalMs,
-      ...(opts.traitors !== undefined ? { traitors: opts.traitors } : {}),
+      ...(traitorNodes ? { traitorNodes } : {}),
     });
     // A staggered kill ends only when its frozen survivors resume (a handover when the leader
     // is let back in). The quiet time before the next fault counts from then: a fault right on

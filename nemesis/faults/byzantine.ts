@@ -1,11 +1,14 @@
 // Byzantine (arbitrary) failures: k traitors (--byzantine, by default what the target says it
-// tolerates) each get one behaviour for the fault window, chosen by the seed, applied by the
-// traitor's own host to what it sends its peers: flip (wrong values), equivocate (different
-// values to different peers), forge (claim another sender), replay (resend old messages),
-// silent (send nothing, still answer clients). Every second window, when the target can tell
-// who leads (the primary, the commander), the leader is one of the traitors: a lying primary
-// is the case the protocols' hardest rules are for. The history's start record names them in
-// detail.behaviours, so the checkers know who was nonfaulty (docs/faults.md).
+// tolerates), chosen once per run by the seed, each with one behaviour per fault window (also
+// from the seed), applied by the traitor's own host to what it sends its peers: flip (wrong
+// values), equivocate (different values to different peers), forge (claim another sender),
+// replay (resend old messages), silent (send nothing, still answer clients). Between windows
+// the traitors behave. The traitors stay the same for the run so that the other nodes stay
+// nonfaulty for the whole of it (a checker comparing what every nonfaulty replica executed
+// over the run needs some); placements vary with the seed, and relative to a rotating
+// primary within a run. The history's start record names them in detail.behaviours, so the
+// checkers know who was nonfaulty (docs/faults.md).
+import { Rng } from "../../core/rng.ts";
 import { BYZANTINE_ACTIONS, type ByzantineAction } from "../../targets/host/interceptors/rule.ts";
 import type { Fault } from "../fault.ts";
 import { clearRules, setOnEach } from "./message-rules.ts";
@@ -16,37 +19,28 @@ export interface PlannedByzantine {
   behaviours: Record<string, ByzantineAction>;
   /** Seed of the window's choices (whom an equivocation lies to, whom a forge claims). */
   seed: number;
-  /** Make the node that leads when the window starts a traitor (in place of the first). */
-  leader: boolean;
 }
 
 export const BEHAVIOURS: readonly ByzantineAction[] = BYZANTINE_ACTIONS;
 
+/** The run's traitors: k nodes picked by the seed (a stream of their own, so that adding
+ *  draws to the schedule never moves them). */
+export function pickTraitors(seed: number, nodes: readonly string[], k: number): string[] {
+  const count = Math.min(Math.max(k, 1), nodes.length);
+  return Rng.forStream(seed, "traitors").shuffle(nodes).slice(0, count).sort(byNodeNumber);
+}
+
 export const byzantine: Fault<PlannedByzantine> = {
   kind: "byzantine",
   description:
-    "k traitors (--byzantine) flip, equivocate, forge, replay or go silent towards their peers",
+    "k traitors (--byzantine, fixed for the run) flip, equivocate, forge, replay or go silent towards their peers",
   startF: "start-byzantine",
   stopF: "stop-byzantine",
-  plan({ nodes, rng, traitors, turn }) {
-    const k = Math.min(Math.max(traitors ?? 1, 1), nodes.length);
-    const chosen = rng.shuffle(nodes).slice(0, k).sort(byNodeNumber);
+  plan({ nodes, rng, traitorNodes }) {
+    const traitors = traitorNodes ?? [rng.pick(nodes)];
     const behaviours: Record<string, ByzantineAction> = {};
-    for (const node of chosen) behaviours[node] = rng.pick(BEHAVIOURS);
-    return { kind: "byzantine", behaviours, seed: rng.int(0, 2 ** 30), leader: turn % 2 === 1 };
-  },
-  resolve: async (fault, { leader }) => {
-    if (!fault.leader) return fault;
-    const now = await leader();
-    const traitors = Object.keys(fault.behaviours);
-    if (now === undefined || traitors.includes(now)) return fault;
-    // The leader takes the first traitor's place and behaviour.
-    const behaviours = Object.fromEntries(
-      Object.entries(fault.behaviours)
-        .map(([n, b]): [string, ByzantineAction] => [n === traitors[0] ? now : n, b])
-        .sort(([a], [b]) => byNodeNumber(a, b)),
-    );
-    return { ...fault, behaviours };
+    for (const node of traitors) behaviours[node] = rng.pick(BEHAVIOURS);
+    return { kind: "byzantine", behaviours, seed: rng.int(0, 2 ** 30) };
   },
   nodes: (fault) => Object.keys(fault.behaviours),
   apply: (fault, ctx) => {

@@ -8,7 +8,7 @@ import { RunClock } from "../../core/clock.ts";
 import { UserError } from "../../core/errors.ts";
 import { Nemesis } from "../../nemesis/nemesis.ts";
 import { planSchedule } from "../../nemesis/schedule.ts";
-import { BEHAVIOURS, type PlannedByzantine } from "../../nemesis/faults/byzantine.ts";
+import { BEHAVIOURS, pickTraitors, type PlannedByzantine } from "../../nemesis/faults/byzantine.ts";
 import { traitorCount } from "../../harness/run/byzantine.ts";
 import { checkCompatible } from "../../harness/run/orchestrate.ts";
 import type { MessageRule } from "../../targets/types.ts";
@@ -57,7 +57,7 @@ test("delay, duplicate and reorder set one rule on their nodes and clear it when
   assert.equal(calls.filter((c) => c.endsWith(" []")).length, calls.length / 2);
 });
 
-test("byzantine makes k traitors with one behaviour each, recorded as the contract says", async () => {
+test("byzantine: k traitors fixed for the run, one behaviour each per window, recorded as the contract says", async () => {
   const calls: string[] = [];
   const rec = memoryRecorder();
   const schedule = planSchedule({
@@ -78,10 +78,15 @@ test("byzantine makes k traitors with one behaviour each, recorded as the contra
   }
   const seen = new Set(windows.flatMap((w) => Object.values(w.behaviours)));
   assert.ok(seen.size >= 3, `behaviours vary by window: ${[...seen]}`);
-  assert.ok(
-    new Set(windows.map((w) => Object.keys(w.behaviours).join())).size > 1,
-    "placements vary",
+  assert.equal(
+    new Set(windows.map((w) => Object.keys(w.behaviours).join())).size,
+    1,
+    "the same traitors in every window of the run",
   );
+  const placements = new Set<string>();
+  for (let seed = 0; seed < 20; seed++)
+    placements.add(pickTraitors(seed, ["n1", "n2", "n3", "n4", "n5", "n6", "n7"], 2).join());
+  assert.ok(placements.size > 8, `other seeds, other traitors: ${[...placements]}`);
 
   await new Nemesis(fakeCluster(7), ruleTarget(calls), rec, new RunClock()).run(
     schedule,
@@ -184,39 +189,4 @@ test("the replay command repeats the traitor count the run resolved", async () =
     seed: 3,
   });
   assert.match(cmd!, /--nemesis byzantine --byzantine 1 /);
-});
-
-test("every second byzantine window makes the node that leads a traitor", async () => {
-  const rec = memoryRecorder();
-  const nodes = ["n1", "n2", "n3", "n4", "n5", "n6", "n7"];
-  const schedule = planSchedule({
-    seed: 8,
-    kinds: ["byzantine"],
-    nodes,
-    intervalSeconds: 0.01,
-    timeLimitSeconds: 0.3,
-    traitors: 2,
-  });
-  const calls: string[] = [];
-  await new Nemesis(
-    fakeCluster(7),
-    { ...ruleTarget(calls), leader: async () => "n5" },
-    rec,
-    new RunClock(),
-  ).run(schedule, new AbortController().signal);
-  const windows = rec.ops
-    .filter((o) => o.f === "start-byzantine" && o.type === "info")
-    .map((o) => (o.detail as { behaviours: Record<string, string> }).behaviours);
-  const planned = schedule
-    .filter((e) => e.action === "start")
-    .map((e) => (e.fault as PlannedByzantine).behaviours);
-  assert.ok(windows.length >= 4);
-  windows.forEach((w, i) => {
-    assert.equal(Object.keys(w).length, 2, "still k traitors");
-    if (i % 2 === 1) assert.ok("n5" in w, `window ${i} has the leader: ${JSON.stringify(w)}`);
-    else assert.deepEqual(w, planned[i], "the others are as planned");
-  });
-  // The records name exactly the traitors whose hosts got rules.
-  const ruled = new Set(calls.filter((c) => !c.endsWith(" []")).map((c) => c.split(" ")[0]));
-  assert.deepEqual(ruled, new Set(windows.flatMap((w) => Object.keys(w))));
 });
