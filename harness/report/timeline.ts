@@ -185,8 +185,10 @@ function linearizationLine(bars: Bar[], laneY: (p: number) => number): string {
   return `<g class="tl-linearization"><polyline points="${path}" fill="none" stroke="${COLOURS.line}" stroke-width="1.4" stroke-opacity="0.8"/>${dots}</g>`;
 }
 
+/** `read 1`, `write 2`, `cas [2,3]`; a read that found nothing reads `read nil`. */
 function opText(o: ExplainedOp): string {
-  return `${o.f}${o.value === undefined || o.value === null ? "" : " " + showValue(o.value)}`;
+  if (o.value === undefined) return o.f;
+  return `${o.f} ${o.value === null ? "nil" : showValue(o.value)}`;
 }
 
 /** Seconds since the start of the op at each history index; undefined when the history

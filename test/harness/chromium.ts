@@ -67,6 +67,7 @@ export class Chromium {
   static async launch(): Promise<Chromium> {
     const bin = findChromium();
     if (!bin) throw new Error(NO_CHROMIUM);
+    if (!existsSync(bin)) throw new Error(`CHROMIUM=${bin} does not exist. ${NO_CHROMIUM}`);
     const profile = mkdtempSync(path.join(os.tmpdir(), "faultline-chromium-"));
     const child = spawn(
       bin,
@@ -78,6 +79,17 @@ export class Chromium {
         "--no-first-run",
         "--no-default-browser-check",
         "--no-proxy-server",
+        // Nothing but the pages a test loads: no update checks, sync, pings or reports.
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--disable-domain-reliability",
+        "--disable-client-side-phishing-detection",
+        "--disable-breakpad",
+        "--no-pings",
+        "--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication",
         "--hide-scrollbars",
         "--remote-debugging-pipe",
         `--user-data-dir=${profile}`,
