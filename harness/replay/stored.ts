@@ -1,8 +1,8 @@
 // A stored run read back to be run again (`faultline replay`, `faultline shrink`): its
 // parameters as a RunSpec, its target (a --bin program only if it is the same program, by
 // hash), its faults as recorded, and the verdicts it came to.
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { isAbsolute, join, relative } from "node:path";
 import { UserError } from "../../core/errors.ts";
 import type { CheckResult, Verdict } from "../../checkers/index.ts";
 import { readHistory } from "../../histories/jsonl.ts";
@@ -29,7 +29,8 @@ export interface StoredRun {
 }
 
 /** Read a run folder; one sentence (UserError) when it is not a run folder of the store. */
-export async function loadStoredRun(dir: string): Promise<StoredRun> {
+export async function loadStoredRun(given: string): Promise<StoredRun> {
+  const dir = followLinks(given);
   const testPath = join(dir, STORE_FILES.test);
   const historyPath = join(dir, STORE_FILES.history);
   if (!existsSync(testPath) || !existsSync(historyPath))
@@ -152,6 +153,14 @@ function caughtAt(
     if (op && op.index === index) at = Math.min(at ?? Infinity, op.time / 1e6);
   }
   return at;
+}
+
+/** The run folder itself, not a `latest` link that will point elsewhere after the next run
+ *  (kept relative when given relative). */
+function followLinks(dir: string): string {
+  if (!existsSync(dir)) return dir;
+  const real = realpathSync(dir);
+  return isAbsolute(dir) ? real : relative(process.cwd(), real) || ".";
 }
 
 function readJson(path: string): Record<string, unknown> {
