@@ -154,7 +154,7 @@ function introLines(stored: StoredRun): string[] {
       : `stored verdict ${verdictWord(stored.verdict)} (${describeVerdicts(stored.checkers)})`;
   const reAimed = stored.faults.filter((f) => !f.recorded).length;
   const lines = [
-    `replaying ${stored.dir} (${nameOfStored(stored)}); ${verdict}; ${stored.faults.length} fault${stored.faults.length === 1 ? "" : "s"}:`,
+    `replaying ${stored.dir} (${nameOfStored(stored)}); ${verdict}; ${stored.faults.length === 0 ? "no faults" : `${stored.faults.length} fault${stored.faults.length === 1 ? "" : "s"}:`}`,
     ...describeSchedule(stored.faults).map((l) => `  ${l}`),
   ];
   if (reAimed > 0)

@@ -152,7 +152,7 @@ async function shrinkFromArgs(args: ShrinkArgs): Promise<ExitCode> {
           failsLike(stored.checkers, verdictsOf(outcome.results));
         if (failed && !failingDir.has(candidate)) failingDir.set(candidate, outcome.dir);
         console.error(
-          `faultline: ${failed ? "FAILS" : "passes"}: ${describeCandidate(candidate)} (${outcome.dir})`,
+          `faultline:   run ${runDirs.length}: ${failed ? "fails" : "passes"} (${outcome.dir})`,
         );
         return failed;
       },

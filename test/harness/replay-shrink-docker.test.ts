@@ -1,6 +1,6 @@
 // `faultline replay` and `faultline shrink` end to end against real containers (needs a
 // Docker engine and the node image; fails saying so otherwise). A failing run of Raft's
-// local-read variant under partitions and kills is replayed (its faults on the nodes they
+// local-read variant under partitions and pauses is replayed (its faults on the nodes they
 // hit) and reproduced; shrunk to at most 3 faults, and the shrunk run fails when replayed.
 // About 2 minutes: 3 nodes, short time limits, a small shrink budget.
 import { before, test } from "node:test";
@@ -44,8 +44,8 @@ const faultStarts = (ops: Op[]) =>
   );
 
 test("a failing Raft run is replayed on the nodes its faults hit, and shrunk to at most 3 faults that still fail", async () => {
-  // The failing run: local-read under partitions and kills, run to its end so that several
-  // faults are recorded.
+  // The failing run: local-read under partitions and pauses (of the leader first), run to its
+  // end so that several faults are recorded.
   const run = await faultline([
     "run",
     "--target",
@@ -54,8 +54,10 @@ test("a failing Raft run is replayed on the nodes its faults hit, and shrunk to 
     "local-read",
     "--nodes",
     "3",
+    "--nemesis",
+    "partition,pause",
     "--time-limit",
-    "10",
+    "12",
     "--nemesis-interval",
     "1.5",
     "--settle",
@@ -66,7 +68,7 @@ test("a failing Raft run is replayed on the nodes its faults hit, and shrunk to 
   assert.equal(run.code, EXIT.invalid, run.output);
   const original = stored(run.output)[0]!;
   const originalStarts = faultStarts(await readHistory(join(original, "history.jsonl")));
-  assert.ok(originalStarts.size >= 2, `faults recorded: ${[...originalStarts.values()]}`);
+  assert.ok(originalStarts.size >= 3, `faults recorded: ${[...originalStarts.values()]}`);
 
   // Replay, twice, each ended at its first violation.
   const replay = await faultline(["replay", original, "--test-count", "2", "--stop-on-violation"]);
@@ -86,7 +88,7 @@ test("a failing Raft run is replayed on the nodes its faults hit, and shrunk to 
   }
 
   // Shrink: a small budget; every candidate ends at its first violation.
-  const shrink = await faultline(["shrink", original, "--budget", "5", "--tries", "2"]);
+  const shrink = await faultline(["shrink", original, "--budget", "3", "--tries", "2"]);
   assert.equal(shrink.code, EXIT.invalid, shrink.output);
   const smallest = /Stored in (\S+)/.exec(shrink.stdout)?.[1];
   assert.ok(smallest, shrink.output);
@@ -95,7 +97,7 @@ test("a failing Raft run is replayed on the nodes its faults hit, and shrunk to 
   const faults = new Set(t.schedule.map((e: { faultId: number }) => e.faultId));
   assert.ok(faults.size <= 3, `${faults.size} faults left`);
   assert.ok(faults.size < originalStarts.size, "fewer faults than the original");
-  assert.ok(t.timeLimitSeconds < 10, `time limit ${t.timeLimitSeconds}`);
+  assert.ok(t.timeLimitSeconds < 12, `time limit ${t.timeLimitSeconds}`);
   assert.match(shrink.stdout, new RegExp(`Replay it: faultline replay ${smallest}`));
   // Only the smallest failing candidate stays in the store, beside the original and replays.
   assert.equal(readdirSync(join(store, "raft")).filter((d) => d !== "latest").length, 1 + 2 + 1);

@@ -152,7 +152,19 @@ test("a stored run that is not one, or a program that changed, is refused in one
 test("verdicts: reproduced checker by checker; failing as the stored run did", () => {
   const stored = { linearizable: false, progress: true } as const;
   assert.equal(reproduces(stored, { linearizable: false, progress: true }), true);
-  assert.equal(reproduces(stored, { linearizable: false, progress: "unknown" }), false);
+  assert.equal(
+    reproduces(stored, { linearizable: false, progress: "unknown" }),
+    true,
+    "invalid by the same checker; progress counted apart",
+  );
+  assert.equal(reproduces(stored, { linearizable: "unknown", progress: true }), false);
+  assert.equal(
+    reproduces(stored, { linearizable: true, progress: false }),
+    false,
+    "another checker",
+  );
+  assert.equal(reproduces({ a: true, b: true }, { a: true, b: true }), true);
+  assert.equal(reproduces({ a: true, b: true }, { a: true, b: "unknown" }), false);
   assert.equal(reproduces(stored, undefined), false);
   assert.equal(failsLike(stored, { linearizable: false, progress: "unknown" }), true);
   assert.equal(
