@@ -38,6 +38,7 @@ export function rerunCommand(test: Record<string, unknown>): string | undefined 
   flag("nemesis-interval", test.nemesisIntervalSeconds);
   flag("time-limit", test.timeLimitSeconds);
   flag("concurrency", test.concurrency);
+  flag("keys", test.keys);
   flag("rate", test.rate);
   flag("timeout-ms", test.timeoutMs);
   flag("settle", test.settleSeconds);

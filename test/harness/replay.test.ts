@@ -21,7 +21,7 @@ import {
 } from "../../harness/replay/stored.ts";
 import { failsLike, reproduces, tally } from "../../harness/replay/verdicts.ts";
 import { replayEvents } from "../../nemesis/recorded.ts";
-import { replayCommand } from "../../harness/report/replay.ts";
+import { replayCommand, rerunCommand } from "../../harness/report/replay.ts";
 import { getTarget } from "../../targets/index.ts";
 import { programHash } from "../../targets/bin/index.ts";
 import { UserError } from "../../core/errors.ts";
@@ -99,6 +99,11 @@ test("a replay of a stored run: same parameters and seed, its faults on the node
   assert.equal(test.seed, 23);
   // The report and JUnit name the replay command of the folder.
   assert.equal(replayCommand(test, replay.dir), `faultline replay ${replay.dir}`);
+  // Without the folder: `faultline run` with the parameters, keys included.
+  assert.match(
+    rerunCommand({ ...test, keys: 2 })!,
+    /^faultline run --target fake --variant stale .*--keys 2 .*--seed 23$/,
+  );
   assert.match(
     readFileSync(join(replay.dir, "junit.xml"), "utf8"),
     /name="replay" value="faultline replay /,
