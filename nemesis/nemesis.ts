@@ -3,12 +3,13 @@
 // what is active so that healAll() can undo everything at the end of a run, also an
 // interrupted one. It knows no fault kind by itself.
 import type { Cluster } from "../core/runtime.ts";
-import type { Target } from "../targets/types.ts";
+import type { MessageRule, Target } from "../targets/types.ts";
 import type { RunClock } from "../core/clock.ts";
 import type { Recorder } from "../histories/op.ts";
 import { sleep } from "../core/clock.ts";
 import type { FaultContext } from "./fault.ts";
 import { faultOf, type PlannedFault } from "./faults/index.ts";
+import { MESSAGE_FAULTS } from "./faults/message-rules.ts";
 import type { NemesisEvent } from "./schedule.ts";
 
 /** A fault in effect, as the progress line and report show it. */
@@ -24,10 +25,12 @@ export class Nemesis {
   /** The fault as applied (re-aimed at run time), needed to heal it. */
   private readonly applied = new Map<number, PlannedFault>();
   private healingAll = false;
+  /** A fault set message rules in the hosts: healAll clears them on every node. */
+  private usedMessageRules = false;
 
   constructor(
     private readonly cluster: Cluster,
-    private readonly target: Pick<Target, "leader" | "fixedLeader">,
+    private readonly target: Pick<Target, "leader" | "fixedLeader" | "messageRules">,
     private readonly recorder: Recorder,
     private readonly clock: RunClock,
   ) {}
@@ -42,7 +45,7 @@ export class Nemesis {
     for (const event of events) {
       await sleep(event.atMs - this.clock.elapsedMs(), signal);
       if (signal.aborted) return;
-      if (event.action === "start") await this.start(event.faultId, event.fault);
+      if (event.action === "start") await this.start(event);
       else await this.stop(event.faultId);
     }
   }
@@ -52,10 +55,20 @@ export class Nemesis {
     this.healingAll = true;
     for (const id of [...this.active.keys()]) await this.stop(id);
     await this.cluster.healNetwork().catch(() => undefined);
+    const clear = this.context().messageRules;
+    if (this.usedMessageRules && clear)
+      await Promise.all(this.cluster.nodes.map((n) => clear(n.name, []).catch(() => undefined)));
   }
 
   private context(): FaultContext {
+    const target = this.target;
     return {
+      ...(target.messageRules
+        ? {
+            messageRules: (node: string, rules: MessageRule[]) =>
+              target.messageRules!(this.cluster, node, rules),
+          }
+        : {}),
       cluster: this.cluster,
       leader: async () => this.target.leader?.(this.cluster).catch(() => undefined),
       tellsLeader: this.target.leader !== undefined,
@@ -64,13 +77,17 @@ export class Nemesis {
     };
   }
 
-  private async start(id: number, planned: PlannedFault): Promise<void> {
+  private async start({ faultId: id, fault: planned, pinned }: NemesisEvent): Promise<void> {
     const fault = faultOf(planned.kind);
     const ctx = this.context();
-    const resolved = fault.resolve ? await fault.resolve(planned, ctx) : planned;
+    if ((MESSAGE_FAULTS as readonly string[]).includes(planned.kind)) this.usedMessageRules = true;
+    // A pinned fault (a replay) hits the nodes it hit when it was recorded.
+    const resolved = fault.resolve && !pinned ? await fault.resolve(planned, ctx) : planned;
     const nodes = fault.nodes(resolved);
     const detail = fault.detail(resolved);
-    this.record("invoke", fault.startF, nodes, detail);
+    // The start's invoke also carries the fault as applied (victims chosen at run time
+    // included) and its id in the schedule: what `faultline replay` needs to apply it again.
+    this.record("invoke", fault.startF, nodes, detail, undefined, { faultId: id, fault: resolved });
     // Marked active before it is applied: a half-applied fault must still be healed.
     this.active.set(id, { id, kind: planned.kind, nodes, label: fault.describe(resolved) });
     this.applied.set(id, resolved);
@@ -104,6 +121,7 @@ export class Nemesis {
     nodes: string[],
     detail?: unknown,
     error?: string,
+    extra?: { faultId: number; fault: PlannedFault },
   ): void {
     this.recorder.append({
       time: this.clock.nowNs(),
@@ -113,6 +131,7 @@ export class Nemesis {
       value: nodes,
       ...(detail !== undefined ? { detail } : {}),
       ...(error !== undefined ? { error } : {}),
+      ...extra,
     });
   }
 }

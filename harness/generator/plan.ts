@@ -12,6 +12,10 @@ export interface PlanOptions {
   nodes: readonly string[];
   nemesisIntervalSeconds: number;
   timeLimitSeconds: number;
+  /** Traitors of each `byzantine` fault. */
+  traitors?: number;
+  /** A schedule to carry out instead of planning one (a replayed run's). */
+  schedule?: NemesisEvent[];
 }
 
 export interface RunPlan {
@@ -31,13 +35,16 @@ export function planRun(opts: PlanOptions): RunPlan {
   return {
     rng: Rng.forStream(opts.seed, "client"),
     main: timeLimit(opts.timeLimitSeconds * 1000, opts.workload.generator()),
-    schedule: planSchedule({
-      seed: opts.seed,
-      kinds: opts.faults,
-      nodes: opts.nodes,
-      intervalSeconds: opts.nemesisIntervalSeconds,
-      timeLimitSeconds: opts.timeLimitSeconds,
-    }),
+    schedule:
+      opts.schedule ??
+      planSchedule({
+        seed: opts.seed,
+        kinds: opts.faults,
+        nodes: opts.nodes,
+        intervalSeconds: opts.nemesisIntervalSeconds,
+        timeLimitSeconds: opts.timeLimitSeconds,
+        ...(opts.traitors !== undefined ? { traitors: opts.traitors } : {}),
+      }),
     setup: opts.workload.setup?.() ?? once([]),
     final: opts.workload.final(),
   };

@@ -18,7 +18,12 @@ export const workloads: Record<string, WorkloadEntry> = {
     description:
       "read/write/cas of unique values on 3 keys (fresh keys every 2 minutes); linearizable per key",
     operations: ["read", "write", "cas"],
-    create: (ctx) => linKvWorkload(ctx.executedLog ? { executedLogOf: ctx.nodes } : {}),
+    keys: 3,
+    create: (ctx) =>
+      linKvWorkload({
+        ...(ctx.keys !== undefined ? { keys: ctx.keys } : {}),
+        ...(ctx.executedLog ? { executedLogOf: ctx.nodes } : {}),
+      }),
   },
   echo: {
     description: "echo random strings; every ok echo returns exactly what was sent",

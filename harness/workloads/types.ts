@@ -8,6 +8,8 @@ import type { Gen } from "../generator/gen.ts";
 export interface WorkloadContext {
   /** Node names, n1..nN. */
   nodes: string[];
+  /** How many keys, for a workload that has keys (lin-kv); absent: the workload's own. */
+  keys?: number;
   /** The target tells what each replica executed (Target.executedLog): state machine
    *  workloads then ask every node for it at the end, for the replica-agreement checker. */
   executedLog?: boolean;
@@ -34,5 +36,7 @@ export interface WorkloadEntry {
   description: string;
   /** Client operation kinds, for `faultline targets` and docs. */
   operations: string[];
+  /** How many keys it uses unless told otherwise (ctx.keys), for a workload that has keys. */
+  keys?: number;
   create(ctx: WorkloadContext): Workload;
 }

@@ -11,6 +11,7 @@ import {
   hostSentMessages,
   leaderByRole,
   openHostClient,
+  setHostRules,
   startHostServices,
 } from "../host/kit.ts";
 import type { Target, TargetOptions } from "../types.ts";
@@ -23,7 +24,8 @@ export const pbft: Target = {
   // The source's smallest group that survives one traitor: 3k+1 with k = 1.
   defaultNodes: 4,
   workloads: ["lin-kv"],
-  defaultNemesis: ["partition", "kill"],
+  // Traitors (k of them, by default the tolerance) besides the crash and network faults.
+  defaultNemesis: ["partition", "kill", "byzantine"],
   variants: { ...VARIANTS },
   byzantine: { tolerance: (n) => Math.floor((n - 1) / 3), authenticated: true },
   executedLog: true,
@@ -33,6 +35,7 @@ export const pbft: Target = {
   background: startHostServices,
   leader: pbftPrimary,
   sentMessages: hostSentMessages,
+  messageRules: setHostRules,
   logPaths: HOST_LOG_PATHS,
 };
 
