@@ -15,6 +15,7 @@ import { hmacSigner, ed25519Signer } from "../../targets/pbft/crypto.ts";
 import { DEFAULT_OPTIONS, Pbft } from "../../targets/pbft/pbft.ts";
 import type { Variant } from "../../targets/pbft/variants.ts";
 import { SimNetwork, seededRandom } from "./sim-network.ts";
+import { BYZANTINE_ACTIONS } from "../../targets/host/interceptors/rule.ts";
 
 const IDS4 = ["n1", "n2", "n3", "n4"];
 
@@ -36,7 +37,7 @@ class SimCluster {
     readonly signer: "hmac" | "ed25519" = "hmac",
     tamper?: { traitor: string; change: Tamper },
   ) {
-    this.net = new SimNetwork(ids, { seed, dropRate });
+    this.net = new SimNetwork(ids, { seed, dropRate, authenticated: true });
     if (tamper) {
       const send = this.net.send.bind(this.net);
       this.net.send = (msg: Message) => {
@@ -458,3 +459,22 @@ for (const variant of ["few-prepares", "ignore-certificates"] as const) {
     console.log(`${variant}: disagreed ${disagreed}/6, not linearizable ${visible}/6`);
   });
 }
+
+test("[B2] [B7] with the hosts' own traitor rules (flip, equivocate, forge, replay, silent), on the primary or a backup: the others serve and agree", () => {
+  for (const action of BYZANTINE_ACTIONS)
+    for (const traitor of ["n1", "n3"]) {
+      const c = new SimCluster(21, "correct", IDS4, 0, "ed25519");
+      c.net.setRules(traitor, [{ action, seed: 5 }]);
+      c.run(100);
+      const honest = IDS4.filter((id) => id !== traitor);
+      for (let i = 1; i <= 4; i++) {
+        const reply = c.request(honest[i % 3]!, { type: "write", key: "k", value: i }, 8000);
+        assert.equal(reply?.type, "write_ok", `${action} at ${traitor}: write ${i}`);
+      }
+      assert.equal(c.request(honest[0]!, { type: "read", key: "k" }, 8000)?.value, 4);
+      c.run(1000);
+      const logs = c.logs(honest);
+      assertPrefixes(logs);
+      assert.ok(logs[0]!.length >= 4, `${action} at ${traitor}: ${logs[0]!.length} executed`);
+    }
+});
