@@ -3,12 +3,14 @@
 // (excludedAsTimeouts) when the coordinator's WAIT and the client's wait both lasted the
 // timeout and a participant's vote was missing; an abort with every vote in, too early, or for
 // a cause that excuses nothing is flagged; a history without `aborts` is judged as before
-// (voteCameLate), including the clock-mapping miss seen in the bench's stored runs.
+// (voteCameLate), including the clock-mapping miss seen in the bench's stored runs; and the
+// workload carries `aborts` from the coordinator's reply into the history.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Op } from "../../histories/op.ts";
 import { atomicCommitChecker, checkAtomicCommit } from "../../checkers/atomic-commit/index.ts";
 import type { AtomicCommitResult } from "../../checkers/atomic-commit/index.ts";
+import { getWorkload } from "../../harness/workloads/index.ts";
 
 const MS = 1_000_000;
 
@@ -347,4 +349,25 @@ test("a malformed `aborts` makes the coordinator's report malformed (counted, le
     assert.equal(r.malformed.count, 1, JSON.stringify(aborts));
     assert.match(r.malformed.ops[0]!.why, /states reply from n1: .*aborts|abort cause of txn t1/);
   }
+});
+
+test("the atomic-commit workload keeps the coordinator's `aborts` in the states op, and adds none when the reply has none", () => {
+  const { messages } = getWorkload("atomic-commit", { nodes: ["n1", "n2", "n3"] });
+  const states = { f: "states", node: "n1" };
+  const txns = {
+    t1: [
+      ["WAIT", 1],
+      ["ABORT", 501],
+    ],
+  };
+  const aborts = { t1: { cause: "timeout", missing: ["n3"], timeoutMs: 500 } };
+  const reply = { type: "txn_states_ok", role: "coordinator", now: 600, txns };
+  assert.deepEqual(messages.complete(states, { ...reply, aborts }), {
+    type: "ok",
+    value: { role: "coordinator", now: 600, txns, aborts },
+  });
+  assert.deepEqual(messages.complete(states, reply), {
+    type: "ok",
+    value: { role: "coordinator", now: 600, txns },
+  });
 });
