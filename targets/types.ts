@@ -79,6 +79,10 @@ export interface Target {
   /** The faults a run without --nemesis injects: those that reach this protocol's failure
    *  modes (default: partition,kill). */
   defaultNemesis?: string[];
+  /** The client timeout per op of a run without --timeout-ms (default 1000 ms): for a target
+   *  whose ops take longer than that when the machine is busy (a real database's two-phase
+   *  commit: several fsyncs per transfer), so that a slow op is not recorded as `info`. */
+  defaultTimeoutMs?: number;
   /** Deliberately broken variants: name -> the mistake it makes. */
   variants: Record<string, string>;
   /** Image, main command, environment and files for the cluster's nodes. */

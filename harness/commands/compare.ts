@@ -46,7 +46,7 @@ interface CompareArgs {
   "time-limit": number;
   concurrency: number;
   rate: number;
-  "timeout-ms": number;
+  "timeout-ms"?: number;
   settle: number;
   store: string;
   "check-time-limit": number;
@@ -256,7 +256,7 @@ async function planComparison(args: CompareArgs): Promise<ComparisonPlan> {
       concurrency: args.concurrency,
       seed: seeds[0]!,
       rate: args.rate,
-      timeoutMs: args["timeout-ms"],
+      timeoutMs: args["timeout-ms"] ?? c.target.defaultTimeoutMs ?? RUN_DEFAULTS.timeoutMs,
       settleSeconds: args.settle,
       store: args.store,
       checkTimeLimitMs: args["check-time-limit"] * 1000,

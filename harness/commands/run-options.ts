@@ -15,8 +15,7 @@ export const SHARED_RUN_OPTIONS = {
   },
   "timeout-ms": {
     type: "number",
-    default: RUN_DEFAULTS.timeoutMs,
-    describe: "Client timeout per op; a timed-out op is info",
+    describe: `Client timeout per op; a timed-out op is info (default: the target's, else ${RUN_DEFAULTS.timeoutMs})`,
   },
   settle: {
     type: "number",

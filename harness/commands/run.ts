@@ -41,7 +41,7 @@ interface RunArgs {
   keys?: number;
   seed?: number;
   rate: number;
-  "timeout-ms": number;
+  "timeout-ms"?: number;
   settle: number;
   "test-count": number;
   store: string;
@@ -202,7 +202,7 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
         ...(args.keys !== undefined ? { keys: args.keys } : {}),
         seed: seed + i,
         rate: args.rate,
-        timeoutMs: args["timeout-ms"],
+        timeoutMs: args["timeout-ms"] ?? target.defaultTimeoutMs ?? RUN_DEFAULTS.timeoutMs,
         settleSeconds: args.settle,
         store: args.store,
         checkTimeLimitMs: args["check-time-limit"] * 1000,

@@ -195,7 +195,9 @@ class Coordinator:
         try:
             # Each participant in turn: its work, then its vote (PREPARE), then the next one.
             for node in nodes:
-                conn = self.pool.get(self.addresses[node])
+                # Connecting counts against the vote phase: the client's timeout
+                # (postgres2pc.defaultTimeoutMs) must cover the whole transfer.
+                conn = self.pool.get(self.addresses[node], self.left(deadline))
                 open_conns[node] = conn
                 conn.run("BEGIN", timeout=self.left(deadline))
                 for _, account, delta in (leg for leg in legs if leg[0] == node):

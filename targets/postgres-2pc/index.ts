@@ -28,6 +28,12 @@ export const postgres2pc: Target = {
   description:
     "PostgreSQL on n2..nN under two-phase commit (PREPARE TRANSACTION) driven by a Python coordinator on n1; bank transfers",
   defaultNodes: 5,
+  // A transfer takes the vote phase (at most 2 s, connects included), one fsync of the
+  // decision log and a COMMIT PREPARED per participant (1 s each at most); on a busy machine
+  // the votes alone took 1.4 s (median, load 12-37). Under the run's default 1 s most
+  // transfers ended info though they committed or aborted, and the atomicity search gave up
+  // on 300-400 of them; some final reads missed too.
+  defaultTimeoutMs: 5000,
   workloads: ["transfer"],
   variants: postgres2pcVariants,
   async clusterSpec(opts) {

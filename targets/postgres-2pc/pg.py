@@ -92,12 +92,16 @@ class Pool:
         self.idle = {}
         self.connect_timeout = connect_timeout
 
-    def get(self, host):
+    def get(self, host, timeout=None):
+        """An idle connection, else a new one within `timeout` (at most connect_timeout)."""
         with self.lock:
             free = self.idle.setdefault(host, [])
             if free:
                 return free.pop()
-        return Conn(host, self.connect_timeout, self)
+        limit = self.connect_timeout if timeout is None else min(timeout, self.connect_timeout)
+        if limit <= 0:
+            raise Timeout("no time left to connect")
+        return Conn(host, limit, self)
 
     def drop(self, host):
         with self.lock:
