@@ -14,6 +14,7 @@ import { setConvergenceChecker } from "./set-convergence/index.ts";
 import { counterChecker } from "./counter/index.ts";
 import { bankChecker } from "./bank/index.ts";
 import { atomicCommitChecker } from "./atomic-commit/index.ts";
+import { agreementChecker } from "./agreement/index.ts";
 
 export type { Checker, CheckerSpec, CheckBudget, CheckerOptions } from "./checker.ts";
 export type { CheckResult, Verdict } from "./types.ts";
@@ -36,6 +37,7 @@ for (const checker of [
   counterChecker,
   bankChecker,
   atomicCommitChecker,
+  agreementChecker,
 ])
   registerChecker(checker);
 

@@ -53,6 +53,19 @@ export interface TargetOptions {
   variant?: string;
 }
 
+/** How the target stands under Byzantine faults (the `byzantine` nemesis). */
+export interface ByzantineSpec {
+  /** How many traitors it tolerates with `nodes` nodes: the default of --byzantine. */
+  tolerance(nodes: number): number;
+  /** Body fields that carry values: mutations change only these (default: every leaf of the
+   *  body except type, msg_id and in_reply_to). */
+  valueFields?: string[];
+  /** The receiver knows who really sent a message (the source's assumption for oral
+   *  messages, or signed messages): the receiving host drops a message whose `src` is not
+   *  the node it really came from (a forge), and counts it in host_stats. */
+  authenticated?: boolean;
+}
+
 export interface Target {
   name: string;
   description: string;
@@ -97,4 +110,6 @@ export interface Target {
    *  this target: why not. `faultline targets` shows it and a run with `--nemesis clock`
    *  against the target is refused (a skew that changes nothing would pass for a finding). */
   noClockFaults?: string;
+  /** Set when the target is meant to survive Byzantine nodes. */
+  byzantine?: ByzantineSpec;
 }

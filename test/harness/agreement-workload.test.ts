@@ -1,0 +1,78 @@
+// The agreement workload without Docker: what its generator plans (a rotating primary, seeded
+// values, every node read once the bound has passed, the rest read in the final phase), and
+// the bodies it sends and what replies become (docs/byzantine-agreement.md is the contract).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Rng } from "../../core/rng.ts";
+import { UserError } from "../../core/errors.ts";
+import { getWorkload } from "../../harness/workloads/index.ts";
+import { agreementWorkload, type ProposeValue } from "../../harness/workloads/agreement.ts";
+import type { OpSpec } from "../../harness/generator/gen.ts";
+
+const nodes = ["n1", "n2", "n3", "n4"];
+
+test("proposes rotate over the nodes with seeded values; each instance's reads come once its bound has passed", () => {
+  const w = agreementWorkload({ nodes }, { decideWithinMs: 1000 });
+  const gen = w.generator();
+  const rng = Rng.seeded(7);
+  const ops: { at: number; op: OpSpec }[] = [];
+  for (let at = 0; at < 3000; at += 10) ops.push({ at, op: gen.next({ rng, elapsedMs: at })! });
+  const proposes = ops.filter((o) => o.op.f === "propose");
+  const values = proposes.map((o) => (o.op.value as ProposeValue).value);
+  assert.ok(values.includes("T") && values.includes("F"));
+  proposes.forEach((o, i) => {
+    assert.equal(o.op.node, nodes[i % nodes.length]);
+    assert.equal((o.op.value as ProposeValue).instance, `a${i + 1}`);
+  });
+  const proposedAt = new Map(proposes.map((o) => [(o.op.value as ProposeValue).instance, o.at]));
+  const reads = ops.filter((o) => o.op.f === "read_decision");
+  assert.ok(reads.length > 100);
+  for (const r of reads) {
+    const instance = (r.op.value as { instance: string }).instance;
+    assert.ok(r.at - proposedAt.get(instance)! >= 1000, `${instance} read too early`);
+  }
+  // Every instance is read on every node: in the main phase or the final one.
+  const final: OpSpec[] = [];
+  const fin = w.final();
+  for (let op = fin.next({ rng, elapsedMs: 9000 }); op; op = fin.next({ rng, elapsedMs: 9000 }))
+    final.push(op);
+  assert.ok(final.length > 0 && final.every((o) => o.f === "read_decision"));
+  const all = [...reads.map((r) => r.op), ...final];
+  for (const instance of proposedAt.keys())
+    assert.deepEqual(
+      all
+        .filter((o) => (o.value as { instance: string }).instance === instance)
+        .map((o) => o.node)
+        .sort(),
+      nodes,
+    );
+  // The same seed plans the same values.
+  const again = agreementWorkload({ nodes }, { decideWithinMs: 1000 }).generator();
+  const rng2 = Rng.seeded(7);
+  for (const o of ops) assert.deepEqual(again.next({ rng: rng2, elapsedMs: o.at }), o.op);
+});
+
+test("bodies: propose and read_decision; not decided (error 20) is an ok read of null", () => {
+  const w = getWorkload("agreement", { nodes });
+  const propose = { f: "propose", node: "n2", value: { instance: "a3", value: "T" } };
+  assert.deepEqual(w.messages.request(propose), { type: "propose", instance: "a3", value: "T" });
+  assert.deepEqual(w.messages.complete(propose, { type: "propose_ok" }), { type: "ok" });
+  const read = { f: "read_decision", node: "n1", value: { instance: "a3" } };
+  assert.deepEqual(w.messages.request(read), { type: "read_decision", instance: "a3" });
+  assert.deepEqual(w.messages.complete(read, { type: "read_decision_ok", value: "F" }), {
+    type: "ok",
+    value: { instance: "a3", value: "F" },
+  });
+  assert.deepEqual(w.messages.complete(read, { type: "error", code: 20, text: "not decided" }), {
+    type: "ok",
+    value: { instance: "a3", value: null },
+  });
+  assert.equal(w.messages.complete(read, { type: "error", code: 0 }).type, "info");
+  assert.equal(w.messages.complete(read, { type: "write_ok" }).type, "info");
+  assert.throws(() => w.messages.request({ f: "read_decision", value: 3 }), UserError);
+  assert.deepEqual(w.checkers, [
+    { checker: "agreement", options: { nodes } },
+    { checker: "progress" },
+  ]);
+  assert.throws(() => getWorkload("agreement", { nodes: ["n1"] }), /2 nodes or more/);
+});
