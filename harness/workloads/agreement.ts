@@ -21,8 +21,9 @@ export interface AgreementOptions {
   decideWithinMs?: number;
 }
 
-/** Ample for oral messages with k <= 4 and rounds of 300 ms, on a loaded machine. */
-export const DECIDE_WITHIN_MS = 2000;
+/** Ample for oral messages with k <= 2 (rounds of 500 ms: decided 1-1.5 s after the
+ *  first message) on a loaded machine. */
+export const DECIDE_WITHIN_MS = 3000;
 
 export type AgreementValue = "T" | "F";
 

@@ -22,6 +22,7 @@
 //      `read_decision` answers it.
 import { ERRORS } from "../host/errors.ts";
 import type { Body, Message, Node, Timer } from "../lib/node.ts";
+import { StallWatch } from "./stall.ts";
 import type { Variant } from "./variants.ts";
 
 export type Value = "T" | "F";
@@ -41,7 +42,7 @@ export interface OmOptions {
 
 export const DEFAULT_OPTIONS: OmOptions = {
   variant: "correct",
-  roundMs: 300,
+  roundMs: 500,
   keepInstances: 100_000,
 };
 
@@ -71,6 +72,7 @@ const keyOf = (path: string[]) => path.join(">");
 export class OralMessages {
   readonly instances = new Map<string, Instance>();
   private arrivals = 0;
+  private readonly stall: StallWatch;
 
   constructor(
     readonly node: Node,
@@ -79,6 +81,7 @@ export class OralMessages {
     node.on("propose", (msg) => this.onPropose(msg));
     node.on("om", (msg) => this.onValue(msg));
     node.on("read_decision", (msg) => this.onRead(msg));
+    this.stall = new StallWatch(node.clock);
   }
 
   /** m, the relay rounds [B3]. */
@@ -140,7 +143,8 @@ export class OralMessages {
         );
     }
     if (inst.decided !== undefined || path[0] !== inst.commander) return;
-    if (now > inst.startedAt + path.length * this.opts.roundMs) return; // [B5] late: missing
+    // [B5] Late: counts as missing (unless this process was stalled, see stall.ts).
+    if (now > inst.startedAt + path.length * this.opts.roundMs && !this.stall.catchingUp()) return;
     if (value !== "T" && value !== "F") return; // [B5] corrupted: detected, counts as missing
     const key = keyOf(path);
     if (inst.received.has(key)) return; // the first value along a path counts (a replay does not)
@@ -176,6 +180,11 @@ export class OralMessages {
   private decide(instance: string): void {
     const inst = this.instances.get(instance);
     if (!inst || inst.decided !== undefined) return;
+    // Woken from a stall: first read what queued meanwhile (a timer runs before input).
+    if (this.stall.catchingUp()) {
+      inst.timer = this.node.clock.after(this.stall.graceMs, () => this.decide(instance));
+      return;
+    }
     const vote = this.resolve(inst, [inst.commander]);
     if (vote) this.store(inst, vote.value);
   }
