@@ -6,6 +6,9 @@
 //   termination: every nonfaulty backup had decided when it was asked, after the workload's
 //        bound, in every instance that began (a nonfaulty primary took the value, or some
 //        nonfaulty backup decided).
+//   stable: a nonfaulty node never answers two different stored values for one instance.
+// What a backup stores is its first decided answer in any read (instances.ts: due reads,
+// early reads and the workload's re-reads).
 // A faulty primary may make the backups store a value other than its input: BA1 still binds.
 // Faulty: a traitor during the instance, or a node hit by another fault then (faulty.ts).
 import type { Op } from "../../histories/op.ts";
@@ -29,6 +32,10 @@ export interface InstanceReport {
   traitors: string[];
   /** Nodes hit by other faults during the instance. */
   otherFaulty: string[];
+  /** termination: the nonfaulty backups that had not decided when asked after the bound. */
+  undecided?: string[];
+  /** stable: nonfaulty nodes -> the different values they answered, in order. */
+  changed?: Record<string, unknown[]>;
 }
 
 export interface PropertyResult {
@@ -58,14 +65,25 @@ export interface AgreementResult extends CheckResult {
   ba1: PropertyResult;
   ba2: PropertyResult;
   termination: PropertyResult;
+  stable: PropertyResult;
 }
 
 function report(
   inst: Instance,
   faulty: FaultyNodes,
   nonfaulty: [string, unknown][],
+  changed?: Map<string, unknown[]>,
 ): InstanceReport {
   return {
+    ...(changed
+      ? {
+          changed: Object.fromEntries(
+            [...changed]
+              .filter(([node]) => !faulty.all.has(node))
+              .sort(([a], [b]) => byNodeName(a, b)),
+          ),
+        }
+      : {}),
     instance: inst.id,
     primary: inst.primary!,
     input: inst.input,
@@ -82,14 +100,20 @@ function nodesOption(options: CheckerOptions): string[] | undefined {
     : undefined;
 }
 
+function boundOption(options: CheckerOptions): number {
+  const b = options.decideWithinMs;
+  return typeof b === "number" && b >= 0 ? b : 0;
+}
+
 export function checkAgreement(history: Op[], options: CheckerOptions = {}): AgreementResult {
-  const parsed = parseAgreement(history);
+  const parsed = parseAgreement(history, boundOption(options));
   const faults = faultMap(history, parsed.endNs);
   const nodes = nodesOption(options);
   const live = options.live === true;
   const ba1: InstanceReport[] = [];
   const ba2: InstanceReport[] = [];
   const termination: InstanceReport[] = [];
+  const stable: InstanceReport[] = [];
   let judged = 0;
   let faultyPrimary = 0;
   let pending = 0;
@@ -98,16 +122,21 @@ export function checkAgreement(history: Op[], options: CheckerOptions = {}): Agr
   for (const inst of ordered) {
     unansweredReads += inst.unanswered.size;
     if (inst.primary === undefined) continue;
-    // While the run goes on, an instance is judged once every node has answered: only then is
-    // its span, and so who was faulty in it, final (this keeps the check prefix-closed).
-    if (live && nodes && !nodes.every((n) => inst.stored.has(n) || inst.unanswered.has(n))) {
+    // While the run goes on, an instance is judged once every node has answered its due read:
+    // only then is its span, and so who was faulty in it, final (the check stays
+    // prefix-closed).
+    if (live && nodes && !nodes.every((n) => inst.due.has(n) || inst.unanswered.has(n))) {
       pending++;
       continue;
     }
     const faulty = faultyIn(faults, inst.fromNs, inst.toNs);
-    const nonfaulty = [...inst.stored]
-      .filter(([node]) => node !== inst.primary && !faulty.all.has(node))
-      .sort(([a], [b]) => byNodeName(a, b));
+    const backups = new Set([...inst.due.keys(), ...inst.stored.keys()]);
+    const nonfaulty: [string, unknown][] = [...backups]
+      .filter((node) => node !== inst.primary && !faulty.all.has(node))
+      .sort(byNodeName)
+      .map((node) => [node, inst.stored.get(node) ?? null]);
+    const changed = [...inst.changed.keys()].filter((node) => !faulty.all.has(node));
+    if (changed.length > 0) stable.push(report(inst, faulty, nonfaulty, inst.changed));
     if (nonfaulty.length === 0) continue;
     judged++;
     const primaryOk = !faulty.all.has(inst.primary);
@@ -119,8 +148,9 @@ export function checkAgreement(history: Op[], options: CheckerOptions = {}): Agr
     if (given && decided.some(([, v]) => jsonKey(v) !== jsonKey(inst.input)))
       ba2.push(report(inst, faulty, nonfaulty));
     const began = given || decided.length > 0;
-    if (began && decided.length < nonfaulty.length)
-      termination.push(report(inst, faulty, nonfaulty));
+    const late = nonfaulty.filter(([node]) => inst.due.get(node) === null);
+    if (began && late.length > 0)
+      termination.push({ ...report(inst, faulty, nonfaulty), undecided: late.map(([n]) => n) });
   }
 
   const max = maxReported(options);
@@ -141,12 +171,14 @@ export function checkAgreement(history: Op[], options: CheckerOptions = {}): Agr
     ba1: property(ba1),
     ba2: property(ba2),
     termination: property(termination),
+    stable: property(stable),
   };
   const broken: [string, number][] = (
     [
       ["BA1", ba1.length],
       ["BA2", ba2.length],
       ["termination", termination.length],
+      ["stable", stable.length],
     ] as [string, number][]
   ).filter(([, n]) => n > 0);
   if (broken.length > 0) {
@@ -159,7 +191,7 @@ export function checkAgreement(history: Op[], options: CheckerOptions = {}): Agr
     const traitorText = Object.keys(traitors).length
       ? `traitors ${Object.keys(traitors).join(", ")}`
       : "no traitors";
-    result.reason = `${judged} instances agreed (${faultyPrimary} with a faulty primary; ${traitorText}): BA1, BA2 and termination hold`;
+    result.reason = `${judged} instances agreed (${faultyPrimary} with a faulty primary; ${traitorText}): BA1, BA2, termination and stable hold`;
   }
   return result;
 }
@@ -168,7 +200,7 @@ export const agreementChecker: Checker = {
   name: "agreement",
   prefixClosed: true,
   description:
-    "Byzantine agreement per instance: BA1 (nonfaulty backups store the same value), BA2 (a nonfaulty primary's input is stored), termination within the bound",
+    "Byzantine agreement per instance: BA1 (nonfaulty backups store the same value), BA2 (a nonfaulty primary's input is stored), termination within the bound, stable stored values",
   check: async (history, options) => checkAgreement(history, options),
   explain: explainAgreement,
 };

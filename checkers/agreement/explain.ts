@@ -17,7 +17,10 @@ export function describeInstance(r: InstanceReport): string {
     r.traitors.length > 0 ? `traitors ${r.traitors.join(", ")}` : "no traitor",
     ...(r.otherFaulty.length > 0 ? [`hit by other faults ${r.otherFaulty.join(", ")}`] : []),
   ].join("; ");
-  return `${r.instance}: ${primary}; ${backups} (${faulty})`;
+  const changed = Object.entries(r.changed ?? {})
+    .map(([node, vs]) => `; ${node} answered ${vs.map((v) => show(v)).join(", then ")}`)
+    .join("");
+  return `${r.instance}: ${primary}; ${backups}${changed} (${faulty})`;
 }
 
 function propertyLines(title: string, p: PropertyResult): string[] {
@@ -57,5 +60,7 @@ export function explainAgreement(result: CheckResult): string[] {
       r.termination,
     ),
   );
+  if (r.stable)
+    lines.push(...propertyLines("stable (a node's stored value never changes)", r.stable));
   return lines;
 }

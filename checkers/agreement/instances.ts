@@ -1,11 +1,18 @@
 // An agreement history read as instances: for each instance, the primary (the node the
 // `propose` went to), the value it was given, how the propose ended, and what each node said
-// it stored when `read_decision` asked it (docs/checkers.md, "agreement").
-import { pairHistory, type PairedOp } from "../../histories/pair.ts";
+// it stored when `read_decision` asked it (docs/byzantine-agreement.md, "The checker").
+//
+// Each node's **due read** of an instance is its first read invoked once the bound has passed
+// (option `decideWithinMs` after the propose's invoke; with no bound, its first read). The due
+// read says whether the node had decided in time (termination); the instance's span, in which
+// a faulty node counts as faulty, runs from the propose to the last due read's completion.
+// Other reads (the workload asks again about recent instances) count for what a node stored,
+// and for whether it ever stored two values (stable).
+import { pairHistory } from "../../histories/pair.ts";
 import type { Op } from "../../histories/op.ts";
+import { jsonKey } from "../elements.ts";
 
-/** A stored value as read back: "T", "F" (or whatever the node answered), null = not decided. */
-export type Stored = unknown;
+const NS_PER_MS = 1_000_000;
 
 export interface Instance {
   id: string;
@@ -15,12 +22,18 @@ export interface Instance {
   input?: unknown;
   /** How the propose ended: ok (the primary took it), fail, info (unknown), none (no propose). */
   propose: "ok" | "fail" | "info" | "none";
-  /** What each node answered: the value it stored, or null when it had decided nothing. */
-  stored: Map<string, Stored>;
-  /** Nodes whose read got no answer (info or fail): what they stored is unknown. */
+  /** What each node's due read answered: the value it stored, or null when it had decided
+   *  nothing. */
+  due: Map<string, unknown>;
+  /** Nodes whose due read got no answer (info or fail): unknown whether they had decided. */
   unanswered: Set<string>;
-  /** The instance's span on the run clock, ns: its first invoke to its last completion (an op
-   *  never completed stretches it to the end of the history). */
+  /** Each node's first decided value in any read: what it stores (a decision is final). */
+  stored: Map<string, unknown>;
+  /** Nodes that answered two different decided values in different reads. */
+  changed: Map<string, unknown[]>;
+  /** The instance's span on the run clock, ns: the propose's invoke (else the first due
+   *  read's) to the last completion of the propose and the due reads (an op never completed
+   *  stretches it to the end of the history). */
   fromNs: number;
   toNs: number;
 }
@@ -38,54 +51,76 @@ function instanceOf(value: unknown): string | undefined {
   return typeof id === "string" || typeof id === "number" ? String(id) : undefined;
 }
 
-export function parseAgreement(history: Op[]): ParsedAgreement {
+export function parseAgreement(history: Op[], boundMs = 0): ParsedAgreement {
   const instances = new Map<string, Instance>();
   const malformed: ParsedAgreement["malformed"] = [];
   const endNs = history.reduce((t, op) => Math.max(t, op.time), 0);
-  const get = (id: string, at: number): Instance => {
+  const get = (id: string): Instance => {
     let inst = instances.get(id);
     if (!inst) {
       inst = {
         id,
         propose: "none",
-        stored: new Map(),
+        due: new Map(),
         unanswered: new Set(),
-        fromNs: at,
-        toNs: at,
+        stored: new Map(),
+        changed: new Map(),
+        fromNs: Infinity,
+        toNs: -Infinity,
       };
       instances.set(id, inst);
     }
     return inst;
   };
-  const span = (inst: Instance, p: PairedOp) => {
-    inst.fromNs = Math.min(inst.fromNs, p.invoke.time);
-    inst.toNs = Math.max(inst.toNs, p.completion?.time ?? endNs);
-  };
-  for (const p of pairHistory(history)) {
-    if (p.f !== "propose" && p.f !== "read_decision") continue;
+  const paired = pairHistory(history).filter((p) => p.f === "propose" || p.f === "read_decision");
+  const proposedAt = new Map<string, number>();
+  for (const p of paired) {
+    const id = instanceOf(p.invoke.value);
+    if (p.f === "propose" && id !== undefined && !proposedAt.has(id))
+      proposedAt.set(id, p.invoke.time);
+  }
+  /** Nodes whose due read of an instance has been seen, by instance. */
+  const dueSeen = new Map<string, Set<string>>();
+  for (const p of paired) {
     const id = instanceOf(p.invoke.value);
     const node = p.invoke.node;
     if (id === undefined || typeof node !== "string") {
       malformed.push({ op: p.invoke.index, why: `${p.f} without an instance or a node` });
       continue;
     }
-    const inst = get(id, p.invoke.time);
-    span(inst, p);
+    const inst = get(id);
+    const completedNs = p.completion?.time ?? endNs;
     if (p.f === "propose") {
       inst.primary = node;
       inst.input = (p.invoke.value as { value?: unknown }).value;
       inst.propose = p.type;
+      inst.fromNs = Math.min(inst.fromNs, p.invoke.time);
+      inst.toNs = Math.max(inst.toNs, completedNs);
       continue;
     }
-    if (p.type !== "ok") {
-      if (!inst.stored.has(node)) inst.unanswered.add(node);
-      continue;
+    const answer =
+      p.type === "ok" ? ((p.value as { value?: unknown } | null)?.value ?? null) : undefined;
+    if (answer !== undefined && answer !== null) {
+      const first = inst.stored.get(node);
+      if (first === undefined) inst.stored.set(node, answer);
+      else if (jsonKey(first) !== jsonKey(answer)) {
+        const seen = inst.changed.get(node) ?? [first];
+        if (!seen.some((v) => jsonKey(v) === jsonKey(answer))) seen.push(answer);
+        inst.changed.set(node, seen);
+      }
     }
-    const value = (p.value as { value?: unknown } | null)?.value ?? null;
-    // A node read twice keeps its first decided answer (a decision is stored once).
-    if (inst.stored.get(node) === undefined || inst.stored.get(node) === null)
-      inst.stored.set(node, value);
-    inst.unanswered.delete(node);
+    const dueAt = (proposedAt.get(id) ?? -Infinity) + boundMs * NS_PER_MS;
+    const seen = dueSeen.get(id) ?? new Set<string>();
+    dueSeen.set(id, seen);
+    if (p.invoke.time < dueAt || seen.has(node)) continue;
+    seen.add(node);
+    if (answer === undefined) inst.unanswered.add(node);
+    else inst.due.set(node, answer);
+    inst.fromNs = Math.min(inst.fromNs, p.invoke.time);
+    inst.toNs = Math.max(inst.toNs, completedNs);
+  }
+  for (const inst of instances.values()) {
+    if (inst.fromNs === Infinity) inst.fromNs = inst.toNs = 0;
   }
   return { instances, malformed, endNs };
 }

@@ -243,3 +243,33 @@ test("traitor windows: from the start's invoke to the stop's info, or to the end
   assert.deepEqual([...faultyDuring(w, 302 * MS, 399 * MS)], []);
   assert.deepEqual([...faultyDuring(w, 900 * MS, 2000 * MS)].sort(), ["n3", "n4"]);
 });
+
+test("with the workload's bound: an early 'not decided' is no violation, a changed answer is (stable), and re-reads do not stretch the span", () => {
+  const opts = { decideWithinMs: 1000 };
+  // n3 answers "not decided" 200 ms after the propose (early), then T when due.
+  const early = new H()
+    .propose("a1", "n1", "T", 0)
+    .reads("a1", 200, { n3: null })
+    .reads("a1", 1100, { n1: "T", n2: "T", n3: "T", n4: "T" });
+  assert.equal(check(early, opts).valid, true);
+  // Without the bound, that first read is the due one: a termination violation.
+  assert.equal(check(early).termination.violations, 1);
+  // n2 answers T when due and F when asked again: stable is broken.
+  const changed = new H()
+    .propose("a1", "n1", "T", 0)
+    .reads("a1", 1100, { n1: "T", n2: "T", n3: "T", n4: "T" })
+    .reads("a1", 3000, { n2: "F" });
+  const c = check(changed, opts);
+  assert.equal(c.valid, false);
+  assert.equal(c.stable.violations, 1);
+  assert.deepEqual(c.stable.instances[0]!.changed, { n2: ["T", "F"] });
+  assert.match(getChecker("agreement").explain(c).join("\n"), /n2 answered "T", then "F"/);
+  // A traitor window that begins after the due reads, during a re-read: n4 is nonfaulty in
+  // the instance, so its lie in the due read counts.
+  const later = new H()
+    .propose("a1", "n1", "T", 0)
+    .reads("a1", 1100, { n1: "T", n2: "T", n3: "T", n4: "F" })
+    .traitor(["n4"], 2000, 4000)
+    .reads("a1", 3000, { n3: "T" });
+  assert.equal(check(later, opts).ba1.violations, 1);
+});
