@@ -45,6 +45,8 @@ export interface PropertyResult {
 }
 
 export interface AgreementResult extends CheckResult {
+  /** The bound the due reads were judged by (option decideWithinMs). */
+  decideWithinMs: number;
   instances: {
     total: number;
     /** With at least one nonfaulty backup that answered. */
@@ -105,7 +107,25 @@ function boundOption(options: CheckerOptions): number {
   return typeof b === "number" && b >= 0 ? b : 0;
 }
 
+/** Where one judged instance stands, for timelines (the report's section). */
+export interface InstanceStatus {
+  instance: string;
+  fromNs: number;
+  primaryFaulty: boolean;
+  /** The first property it breaks (BA1, BA2, termination, stable), or "agreed". */
+  status: "BA1" | "BA2" | "termination" | "stable" | "agreed";
+}
+
 export function checkAgreement(history: Op[], options: CheckerOptions = {}): AgreementResult {
+  return judgeAgreement(history, options).result;
+}
+
+/** The checker's verdict, and where every judged instance stands. */
+export function judgeAgreement(
+  history: Op[],
+  options: CheckerOptions = {},
+): { result: AgreementResult; statuses: InstanceStatus[] } {
+  const statuses: InstanceStatus[] = [];
   const parsed = parseAgreement(history, boundOption(options));
   const faults = faultMap(history, parsed.endNs);
   const nodes = nodesOption(options);
@@ -151,6 +171,21 @@ export function checkAgreement(history: Op[], options: CheckerOptions = {}): Agr
     const late = nonfaulty.filter(([node]) => inst.due.get(node) === null);
     if (began && late.length > 0)
       termination.push({ ...report(inst, faulty, nonfaulty), undecided: late.map(([n]) => n) });
+    const breaks = (list: InstanceReport[]) => list.at(-1)?.instance === inst.id;
+    statuses.push({
+      instance: inst.id,
+      fromNs: inst.fromNs,
+      primaryFaulty: !primaryOk,
+      status: breaks(ba1)
+        ? "BA1"
+        : breaks(ba2)
+          ? "BA2"
+          : breaks(termination)
+            ? "termination"
+            : breaks(stable)
+              ? "stable"
+              : "agreed",
+    });
   }
 
   const max = maxReported(options);
@@ -164,6 +199,7 @@ export function checkAgreement(history: Op[], options: CheckerOptions = {}): Agr
     traitors[node] = faults.traitors.get(node)!.length;
   const result: AgreementResult = {
     valid: true,
+    decideWithinMs: boundOption(options),
     instances: { total: parsed.instances.size, judged, faultyPrimary, pending },
     faults: { traitors, otherWindows: faults.otherWindows },
     unansweredReads,
@@ -193,7 +229,7 @@ export function checkAgreement(history: Op[], options: CheckerOptions = {}): Agr
       : "no traitors";
     result.reason = `${judged} instances agreed (${faultyPrimary} with a faulty primary; ${traitorText}): BA1, BA2, termination and stable hold`;
   }
-  return result;
+  return { result, statuses };
 }
 
 export const agreementChecker: Checker = {

@@ -1,7 +1,9 @@
-// The agreement checker (docs/checkers.md, "agreement"); checker.ts says how its parts fit.
+// The agreement checker (docs/byzantine-agreement.md); checker.ts says how its parts fit.
 export {
   agreementChecker,
   checkAgreement,
+  judgeAgreement,
   type AgreementResult,
   type InstanceReport,
+  type InstanceStatus,
 } from "./checker.ts";

@@ -21,6 +21,7 @@ import {
   type TimeAxis,
 } from "./charts.ts";
 import { checkerSections, type ReportSection } from "./sections.ts";
+import "./checker-sections/index.ts";
 
 export interface ReportInput {
   title: string;
