@@ -59,7 +59,7 @@ interface Vote {
 
 interface Instance {
   commander: string;
-  /** Local time its round 1 began here (for a backup: inferred from the first message). */
+  /** Local time it began here: the propose (primary) or the first message heard (backup). */
   startedAt: number;
   /** The first value received along each path (joined with ">"), with its arrival order. */
   received: Map<string, Vote>;
