@@ -42,7 +42,7 @@ export class Nemesis {
     for (const event of events) {
       await sleep(event.atMs - this.clock.elapsedMs(), signal);
       if (signal.aborted) return;
-      if (event.action === "start") await this.start(event.faultId, event.fault);
+      if (event.action === "start") await this.start(event);
       else await this.stop(event.faultId);
     }
   }
@@ -64,13 +64,16 @@ export class Nemesis {
     };
   }
 
-  private async start(id: number, planned: PlannedFault): Promise<void> {
+  private async start({ faultId: id, fault: planned, pinned }: NemesisEvent): Promise<void> {
     const fault = faultOf(planned.kind);
     const ctx = this.context();
-    const resolved = fault.resolve ? await fault.resolve(planned, ctx) : planned;
+    // A pinned fault (a replay) hits the nodes it hit when it was recorded.
+    const resolved = fault.resolve && !pinned ? await fault.resolve(planned, ctx) : planned;
     const nodes = fault.nodes(resolved);
     const detail = fault.detail(resolved);
-    this.record("invoke", fault.startF, nodes, detail);
+    // The start's invoke also carries the fault as applied (victims chosen at run time
+    // included) and its id in the schedule: what `faultline replay` needs to apply it again.
+    this.record("invoke", fault.startF, nodes, detail, undefined, { faultId: id, fault: resolved });
     // Marked active before it is applied: a half-applied fault must still be healed.
     this.active.set(id, { id, kind: planned.kind, nodes, label: fault.describe(resolved) });
     this.applied.set(id, resolved);
@@ -104,6 +107,7 @@ export class Nemesis {
     nodes: string[],
     detail?: unknown,
     error?: string,
+    extra?: { faultId: number; fault: PlannedFault },
   ): void {
     this.recorder.append({
       time: this.clock.nowNs(),
@@ -113,6 +117,7 @@ export class Nemesis {
       value: nodes,
       ...(detail !== undefined ? { detail } : {}),
       ...(error !== undefined ? { error } : {}),
+      ...extra,
     });
   }
 }

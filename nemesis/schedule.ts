@@ -16,6 +16,9 @@ export interface NemesisEvent {
   /** Pairs a stop with its start. */
   faultId: number;
   fault: PlannedFault;
+  /** A replayed fault (nemesis/recorded.ts): `fault` is what a run applied, victims included,
+   *  so it is applied as it is, not re-aimed at the leader of the moment. */
+  pinned?: boolean;
 }
 
 export interface ScheduleOptions {

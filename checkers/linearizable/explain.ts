@@ -38,6 +38,10 @@ export interface Explanation {
   conflicting: ExplainedOp[];
   /** False when not every candidate could be tried within the explanation's time budget. */
   complete: boolean;
+  /** The ops of the same key around `op` (up to 60, by invocation): the failing op, the ops
+   *  it conflicts with, the ones concurrent with it and the last ops of the prefix, and every
+   *  op overlapping the span they cover; what the report's timeline draws. */
+  window: ExplainedOp[];
 }
 
 const PREFIX_KEPT = 1000;
@@ -47,6 +51,9 @@ const CONFLICT_TIME_MS = 500;
 const CONFLICT_CANDIDATES = 40;
 /** Candidates include this many of the ops completed just before the failing op began. */
 const RECENT_PREDECESSORS = 20;
+/** The timeline window: at most this many ops, anchored on this many last prefix ops. */
+const WINDOW_KEPT = 60;
+const WINDOW_PREFIX_ANCHORS = 8;
 
 export function explainedOp(p: PairedOp, type: "ok" | "info"): ExplainedOp {
   const e: ExplainedOp = {
@@ -92,7 +99,38 @@ export function explain<S>(
     concurrent: overlapping.slice(0, CONCURRENT_KEPT).map(show),
     conflicting: conflicting.map(show),
     complete,
+    window: timelineWindow(ops, failedOp, [
+      ...conflicting,
+      ...overlapping.slice(0, CONCURRENT_KEPT),
+      ...steps.slice(-WINDOW_PREFIX_ANCHORS).map((s) => s.op),
+    ]).map(show),
   };
+}
+
+/** The ops to draw around the failing op `b`: the anchors (b, its conflicting and concurrent
+ *  ops, the prefix's last ops) and every op overlapping the span from the first anchor's
+ *  invocation to b's completion; past WINDOW_KEPT, the anchors and then the ops invoked
+ *  nearest to b. In order of invocation. */
+function timelineWindow(ops: SearchOp[], b: number, anchors: number[]): number[] {
+  const anchored = new Set([b, ...anchors]);
+  let lo = ops[b].callPos;
+  let hi = Number.isFinite(ops[b].retPos) ? ops[b].retPos : ops[b].callPos;
+  for (const a of anchored) {
+    lo = Math.min(lo, ops[a].callPos);
+    hi = Math.max(hi, ops[a].callPos);
+  }
+  const inSpan: number[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    if (!anchored.has(i) && ops[i].callPos <= hi && ops[i].retPos >= lo) inSpan.push(i);
+  }
+  const distance = (i: number) => Math.abs(ops[i].callPos - ops[b].callPos);
+  const chosen = [...anchored].sort((x, y) => distance(x) - distance(y)).slice(0, WINDOW_KEPT);
+  inSpan.sort((x, y) => distance(x) - distance(y));
+  for (const i of inSpan) {
+    if (chosen.length >= WINDOW_KEPT) break;
+    chosen.push(i);
+  }
+  return chosen.sort((x, y) => ops[x].callPos - ops[y].callPos);
 }
 
 /** The ops invoked before `b` completed, as a fresh search input cut at b's completion: an op

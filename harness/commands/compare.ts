@@ -5,7 +5,7 @@
 // comparison is written, whatever the verdicts; 3 if a run failed inside Faultline; 4 bad
 // input; 5 environment not ready; 6 interrupted (the comparison of the runs done is written).
 import { mkdirSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { SHARED_RUN_OPTIONS } from "./run-options.ts";
 import type { CommandModule } from "yargs";
 import { EXIT, UserError, type ExitCode } from "../../core/errors.ts";
@@ -26,13 +26,7 @@ import {
   shared,
   type Contender,
 } from "../compare/contenders.ts";
-import {
-  differences,
-  labelOfTest,
-  measureRunDir,
-  sharedParameters,
-  type MeasuredRun,
-} from "../compare/stored.ts";
+import { measureRunDir, storedComparison, type MeasuredRun } from "../compare/stored.ts";
 import { comparisonJson, consoleTable, rowOf, type Comparison } from "../compare/table.ts";
 import { renderComparison } from "../compare/html.ts";
 
@@ -160,28 +154,8 @@ async function compareFromArgs(args: CompareArgs): Promise<ExitCode> {
 
 /** Compare stored runs: one row per folder, nothing run. */
 async function compareStored(dirs: string[], args: CompareArgs): Promise<ExitCode> {
-  const runs: MeasuredRun[] = [];
-  for (const dir of dirs) {
-    const run = await measureRunDir(dir);
-    // A run named twice (its folder and a `latest` link, from store/raft/*) is one row.
-    if (!runs.some((r) => r.dir === run.dir)) runs.push(run);
-  }
-  if (runs.length < 2)
-    throw new UserError("Give at least two run folders to compare (store/raft/<time> ...).");
-  const labels = runs.map((r) => labelOfTest(r.test, r.dir));
-  const rows = runs.map((run, i) => {
-    const twice = labels.filter((l) => l === labels[i]).length > 1;
-    return rowOf(twice ? `${labels[i]} (${basename(run.dir)})` : labels[i]!, [run]);
-  });
-  const comparison: Comparison = {
-    createdAt: new Date().toISOString(),
-    mode: "stored",
-    parameters: sharedParameters(runs),
-    rows,
-    notes: differences(runs),
-  };
-  const nemesis = runs[0]!.test.nemesis;
-  writeComparison(comparison, args.store, Array.isArray(nemesis) ? (nemesis as string[]) : []);
+  const { comparison, faultOrder } = await storedComparison(dirs);
+  writeComparison(comparison, args.store, faultOrder);
   return EXIT.valid;
 }
 

@@ -8,6 +8,9 @@ import { runCommand } from "./run.ts";
 import { targetsCommand } from "./targets.ts";
 import { checkCommand } from "./check.ts";
 import { compareCommand } from "./compare.ts";
+import { replayCommand } from "./replay.ts";
+import { shrinkCommand } from "./shrink.ts";
+import { serveCommand } from "./serve.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [];
@@ -15,3 +18,5 @@ commands.push(doctorCommand, clusterCommand, cleanCommand, imageCommand);
 commands.push(checkCommand);
 commands.push(runCommand, targetsCommand);
 commands.push(compareCommand);
+commands.push(replayCommand, shrinkCommand);
+commands.push(serveCommand);

@@ -7,7 +7,7 @@ import { binTarget } from "../../targets/bin/index.ts";
 import type { Target } from "../../targets/types.ts";
 import { getTarget } from "../../targets/index.ts";
 import { createCluster } from "../runtime/index.ts";
-import { getWorkload, workloadName } from "../workloads/index.ts";
+import { getWorkload, workloadName, workloads } from "../workloads/index.ts";
 import { FAULT_KINDS, parseFaultKinds } from "../../nemesis/schedule.ts";
 import { runTest, type RunStatus } from "../run/orchestrate.ts";
 import { writeOutFile } from "../run/artifacts.ts";
@@ -37,6 +37,7 @@ interface RunArgs {
   "nemesis-interval": number;
   "time-limit": number;
   concurrency: number;
+  keys?: number;
   seed?: number;
   rate: number;
   "timeout-ms": number;
@@ -102,6 +103,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
         default: RUN_DEFAULTS.concurrency,
         describe: "Logical client processes, spread over the nodes",
       })
+      .option("keys", {
+        type: "number",
+        describe: "Keys the workload uses, for a workload with keys (lin-kv: default 3)",
+      })
       .option("seed", {
         type: "number",
         describe: "Seed of the op values and fault schedule (default: random, printed)",
@@ -155,6 +160,12 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
   const faults = parseFaultKinds(
     args.nemesis ?? (target.defaultNemesis ?? [DEFAULT_NEMESIS]).join(","),
   );
+  if (args.keys !== undefined && workloads[workload]?.keys === undefined)
+    throw new UserError(
+      `--keys is for a workload with keys (${Object.keys(workloads)
+        .filter((w) => workloads[w]!.keys !== undefined)
+        .join(", ")}); ${workload} has none.`,
+    );
   const seed = args.seed ?? Math.floor(Math.random() * 2 ** 31);
   // First SIGINT/SIGTERM: stop, heal, tear down, store as incomplete. A second: leave now,
   // saying what is left and how to remove it.
@@ -186,6 +197,7 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
         nemesisIntervalSeconds: args["nemesis-interval"],
         timeLimitSeconds: args["time-limit"],
         concurrency: args.concurrency,
+        ...(args.keys !== undefined ? { keys: args.keys } : {}),
         seed: seed + i,
         rate: args.rate,
         timeoutMs: args["timeout-ms"],

@@ -10,6 +10,10 @@ export function renderComparison(
   comparison: Comparison,
   pageDir: string,
   faultOrder: readonly string[] = [],
+  /** Where each run's report is linked (default: its path relative to pageDir); the store
+   *  browser links its own URLs. */
+  reportHref: (runDir: string) => string = (dir) =>
+    relative(resolve(pageDir), join(dir, STORE_FILES.report)),
 ): string {
   const summaries = comparison.rows.map((r) => r.summary);
   const cols = columns(summaries, faultOrder);
@@ -29,7 +33,7 @@ export function renderComparison(
     .flatMap((row) =>
       row.runs.map((run) => {
         const s = summarize([run.metrics]);
-        const link = relative(resolve(pageDir), join(run.dir, STORE_FILES.report));
+        const link = reportHref(run.dir);
         const seed = run.test.seed === undefined ? "-" : String(run.test.seed);
         return `<tr><th>${esc(row.label)}</th><td>${esc(seed)}</td>${runCols.map((c) => td(c.cell(s))).join("")}<td><a href="${esc(link)}">report</a> <span class="dir">${esc(run.dir)}</span></td></tr>`;
       }),

@@ -6,6 +6,7 @@ import { UserError } from "../../core/errors.ts";
 import { readHistory } from "../../histories/jsonl.ts";
 import { STORE_FILES } from "../store.ts";
 import { measureRun, type RunMetrics } from "./metrics.ts";
+import { rowOf, type Comparison } from "./table.ts";
 
 export interface MeasuredRun {
   /** The run folder, absolute (links resolved). */
@@ -86,4 +87,32 @@ export function differences(runs: readonly MeasuredRun[]): string[] {
     );
   else if (differ("seed")) notes.push("The runs had different seeds: their ops differ.");
   return notes;
+}
+
+/** The comparison of stored run folders, one row each (a folder named twice, by its own
+ *  name and by a `latest` link, is one row), and the fault order of its columns. */
+export async function storedComparison(
+  dirs: readonly string[],
+): Promise<{ comparison: Comparison; faultOrder: string[] }> {
+  const runs: MeasuredRun[] = [];
+  for (const dir of dirs) {
+    const run = await measureRunDir(dir);
+    if (!runs.some((r) => r.dir === run.dir)) runs.push(run);
+  }
+  if (runs.length < 2)
+    throw new UserError("Give at least two run folders to compare (store/raft/<time> ...).");
+  const labels = runs.map((r) => labelOfTest(r.test, r.dir));
+  const rows = runs.map((run, i) => {
+    const twice = labels.filter((l) => l === labels[i]).length > 1;
+    return rowOf(twice ? `${labels[i]} (${basename(run.dir)})` : labels[i]!, [run]);
+  });
+  const comparison: Comparison = {
+    createdAt: new Date().toISOString(),
+    mode: "stored",
+    parameters: sharedParameters(runs),
+    rows,
+    notes: differences(runs),
+  };
+  const nemesis = runs[0]!.test.nemesis;
+  return { comparison, faultOrder: Array.isArray(nemesis) ? (nemesis as string[]) : [] };
 }

@@ -12,6 +12,8 @@ export interface PlanOptions {
   nodes: readonly string[];
   nemesisIntervalSeconds: number;
   timeLimitSeconds: number;
+  /** A schedule to carry out instead of planning one (a replayed run's). */
+  schedule?: NemesisEvent[];
 }
 
 export interface RunPlan {
@@ -31,13 +33,15 @@ export function planRun(opts: PlanOptions): RunPlan {
   return {
     rng: Rng.forStream(opts.seed, "client"),
     main: timeLimit(opts.timeLimitSeconds * 1000, opts.workload.generator()),
-    schedule: planSchedule({
-      seed: opts.seed,
-      kinds: opts.faults,
-      nodes: opts.nodes,
-      intervalSeconds: opts.nemesisIntervalSeconds,
-      timeLimitSeconds: opts.timeLimitSeconds,
-    }),
+    schedule:
+      opts.schedule ??
+      planSchedule({
+        seed: opts.seed,
+        kinds: opts.faults,
+        nodes: opts.nodes,
+        intervalSeconds: opts.nemesisIntervalSeconds,
+        timeLimitSeconds: opts.timeLimitSeconds,
+      }),
     setup: opts.workload.setup?.() ?? once([]),
     final: opts.workload.final(),
   };

@@ -21,7 +21,10 @@ import {
   type TimeAxis,
 } from "./charts.ts";
 import { checkerSections, type ReportSection } from "./sections.ts";
-import "./checker-sections/index.ts";
+import { latencyByKind } from "./quantiles.ts";
+// Checker sections register themselves when imported.
+import "./timeline.ts";
+import "./agreement-instances.ts";
 
 export interface ReportInput {
   title: string;
@@ -55,12 +58,18 @@ export function renderReport(input: ReportInput): string {
   const results = input.results ?? {};
   const sections: ReportSection[] = [
     ...(input.explanation.length
-      ? [{ title: "Explanation", html: `<pre>${esc(input.explanation.join("\n"))}</pre>` }]
+      ? [
+          {
+            title: "Explanation",
+            html: `<pre class="explanation">${esc(input.explanation.join("\n"))}</pre>`,
+          },
+        ]
       : []),
     ...(Object.keys(results).length ? [{ title: "Checkers", html: checkerTable(results) }] : []),
     ...checkerSections(results, { history: input.history, axis, faults }),
     ...(duration > 0
       ? [
+          { title: "Latency by operation", html: quantileTable(points) },
           { title: "Latency over time", html: latencyChart(points, faults, axis) },
           {
             title: "Throughput over time",
@@ -90,7 +99,7 @@ h1{font-size:20px;overflow-wrap:anywhere} h2{font-size:16px;margin-top:28px}
 .verdict{display:inline-block;padding:6px 14px;border-radius:4px;color:#fff;font-weight:bold;font-size:18px;margin-right:6px}
 .v-true{background:#2e9d4c}.v-false{background:#c62828}.v-unknown{background:#777}.v-incomplete{background:#b26a00}
 table{border-collapse:collapse;max-width:100%}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-pre,code{background:#f6f6f6;font-size:12px}pre{padding:10px;overflow:auto}code{padding:1px 4px;overflow-wrap:anywhere}
+pre,code{background:#f6f6f6;font-size:12px}pre{padding:10px;overflow:auto}pre.explanation{white-space:pre-wrap;overflow-wrap:anywhere}code{padding:1px 4px;overflow-wrap:anywhere}
 .legend span{margin-right:14px;white-space:nowrap}
 .sw{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px;background:var(--c)}
 .sw-dot{border-radius:50%;width:9px;height:9px}.sw-line{height:3px;vertical-align:3px}
@@ -115,6 +124,17 @@ function checkerTable(results: Record<string, CheckResult>): string {
     })
     .join("");
   return `<table><tr><th>checker</th><th>verdict</th><th>why</th></tr>${rows}</table>`;
+}
+
+function quantileTable(points: LatencyPoint[]): string {
+  const ms = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(1));
+  const rows = latencyByKind(points)
+    .map(
+      (r) =>
+        `<tr class="latency-row"><th>${esc(r.f)}</th><td>${r.ok}</td><td>${r.fail}</td><td>${r.info}</td><td>${ms(r.p50)}</td><td>${ms(r.p90)}</td><td>${ms(r.p99)}</td><td>${ms(r.max)}</td></tr>`,
+    )
+    .join("");
+  return `<table class="num"><tr><th>operation</th><th>ok</th><th>fail</th><th>info</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th></tr>${rows}</table><p>Quantiles of the latency of the ops that completed ok (nearest rank), from invocation to completion.</p>`;
 }
 
 function outcomeLegend(shape: "dot" | "line"): LegendEntry[] {

@@ -1,11 +1,22 @@
-// The command that repeats a run: its test.json's parameters as `faultline run` flags. The
-// seed fixes the op values and the fault schedule (docs/running.md), so the same command
-// meets the same faults at the same times; what the system under test does under them may
-// still differ. Also the command that repeats a check of an imported history.
+// The commands that repeat a run. `faultline replay <dir>` (the better one, when the run folder
+// is at hand) runs the same program and applies the faults the run recorded to the nodes they
+// hit; `faultline run ...` with the run's test.json parameters (the "rerun") needs no folder:
+// the seed fixes the op values and the planned fault schedule (docs/running.md), though
+// faults aimed at "the leader" are aimed at whoever leads then. What the system under test
+// does under them may differ either way. Also the command that repeats a check of an imported
+// history.
 import { RUN_DEFAULTS } from "../run/spec.ts";
 
-/** `faultline run ...` for a run's test.json, or undefined when it is not a run's (no seed). */
-export function replayCommand(test: Record<string, unknown>): string | undefined {
+/** `faultline replay DIR` for a stored run, `faultline run ...` when there is no folder;
+ *  undefined when the test.json is not a run's (no seed). */
+export function replayCommand(test: Record<string, unknown>, dir?: string): string | undefined {
+  if (typeof test.seed !== "number" || typeof test.target !== "string") return undefined;
+  if (dir !== undefined) return ["faultline", "replay", dir].map(shellWord).join(" ");
+  return rerunCommand(test);
+}
+
+/** `faultline run ...` with a run's parameters and seed, or undefined when it is not a run's. */
+export function rerunCommand(test: Record<string, unknown>): string | undefined {
   if (typeof test.seed !== "number" || typeof test.target !== "string") return undefined;
   const args: string[] = ["faultline", "run"];
   const flag = (name: string, value: unknown) => {
@@ -27,6 +38,7 @@ export function replayCommand(test: Record<string, unknown>): string | undefined
   flag("nemesis-interval", test.nemesisIntervalSeconds);
   flag("time-limit", test.timeLimitSeconds);
   flag("concurrency", test.concurrency);
+  flag("keys", test.keys);
   flag("rate", test.rate);
   flag("timeout-ms", test.timeoutMs);
   flag("settle", test.settleSeconds);

@@ -7,7 +7,7 @@ import { basename, dirname, join } from "node:path";
 import type { Op } from "../../histories/op.ts";
 import { renderReport } from "../report/html.ts";
 import { junitDocument, junitSuite, type JunitSuite } from "../report/junit.ts";
-import { replayCommand } from "../report/replay.ts";
+import { replayCommand, rerunCommand } from "../report/replay.ts";
 import { counts, type Counts } from "../report/series.ts";
 import { STORE_FILES, writeJson } from "../store.ts";
 import type { Analysis } from "./analyze.ts";
@@ -44,7 +44,9 @@ export function buildArtifacts(input: ArtifactInput): Artifacts {
   const { dir, analysis, incomplete, test } = input;
   const opCounts = counts(input.history);
   const name = String(test.name ?? (dir ? basename(dir) : "history"));
-  const replay = input.replay ?? replayCommand(test);
+  const replay = input.replay ?? replayCommand(test, dir);
+  // Without the run folder, the same seed and parameters from scratch.
+  const rerun = input.replay === undefined && dir !== undefined ? rerunCommand(test) : undefined;
   const started = typeof test.startedAt === "string" ? new Date(test.startedAt) : undefined;
   const timestamp = input.timestamp ?? (started && !isNaN(+started) ? started : new Date());
   const results = {
@@ -75,7 +77,7 @@ export function buildArtifacts(input: ArtifactInput): Artifacts {
     timestamp,
     // The seed first: it is what a reader of a failed CI job needs most.
     properties: Object.fromEntries(
-      Object.entries({ seed: test.seed, ...test }).filter(
+      Object.entries({ seed: test.seed, ...test, rerun }).filter(
         ([k, v]) => !NOT_PARAMETERS.has(k) && v !== undefined,
       ),
     ),

@@ -59,7 +59,10 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
   validateSpec(spec);
   const target = deps.getTarget(spec.target);
   const nodeNames = Array.from({ length: spec.nodes }, (_, i) => `n${i + 1}`);
-  const workload = deps.getWorkload(spec.workload, { nodes: nodeNames });
+  const workload = deps.getWorkload(spec.workload, {
+    nodes: nodeNames,
+    ...(spec.keys !== undefined ? { keys: spec.keys } : {}),
+  });
   checkCompatible(spec, target, workload.name);
   const startedAt = Date.now();
 
@@ -72,6 +75,7 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
     nodes: nodeNames,
     nemesisIntervalSeconds: spec.nemesisIntervalSeconds,
     timeLimitSeconds: spec.timeLimitSeconds,
+    ...(spec.schedule ? { schedule: spec.schedule } : {}),
   });
   const testJson: Record<string, unknown> & { name: string; cluster?: string } = {
     name: `${spec.target}${spec.variant ? `/${spec.variant}` : ""} ${workload.name} ${spec.nemesis.join(",") || "no faults"}`,

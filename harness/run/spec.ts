@@ -1,6 +1,6 @@
 // The parameters of one run, as the CLI (or a test) gives them, with their defaults and checks.
 import { UserError } from "../../core/errors.ts";
-import type { FaultKind } from "../../nemesis/schedule.ts";
+import type { FaultKind, NemesisEvent } from "../../nemesis/schedule.ts";
 
 export interface RunSpec {
   target: string;
@@ -31,6 +31,15 @@ export interface RunSpec {
   stopOnViolation: boolean;
   /** A --bin run: what program ran (stored in test.json; see targets/bin). */
   program?: Record<string, unknown>;
+  /** The fault schedule to carry out instead of planning one from the seed: a stored run's
+   *  faults, pinned to the nodes they hit (`faultline replay`, `faultline shrink`). */
+  schedule?: NemesisEvent[];
+  /** How many keys the workload uses, where it has keys (lin-kv; default its own, 3). */
+  keys?: number;
+  /** The run folder this run replays (`faultline replay`), stored in test.json. */
+  replayOf?: string;
+  /** The run folder this run is a smaller version of (`faultline shrink`). */
+  shrunkFrom?: string;
 }
 
 export const RUN_DEFAULTS = {
@@ -62,6 +71,7 @@ export function validateSpec(spec: RunSpec): void {
   positiveInt("nodes", spec.nodes);
   positiveInt("concurrency", spec.concurrency);
   positiveInt("timeout-ms", spec.timeoutMs);
+  if (spec.keys !== undefined) positiveInt("keys", spec.keys);
   nonNegative("time-limit", spec.timeLimitSeconds);
   nonNegative("rate", spec.rate);
   nonNegative("settle", spec.settleSeconds);

@@ -19,7 +19,8 @@ export const workloads: Record<string, WorkloadEntry> = {
     description:
       "read/write/cas of unique values on 3 keys (fresh keys every 2 minutes); linearizable per key",
     operations: ["read", "write", "cas"],
-    create: () => linKvWorkload(),
+    keys: 3,
+    create: (ctx) => linKvWorkload(ctx.keys !== undefined ? { keys: ctx.keys } : {}),
   },
   echo: {
     description: "echo random strings; every ok echo returns exactly what was sent",

@@ -8,6 +8,8 @@ import type { Gen } from "../generator/gen.ts";
 export interface WorkloadContext {
   /** Node names, n1..nN. */
   nodes: string[];
+  /** How many keys, for a workload that has keys (lin-kv); absent: the workload's own. */
+  keys?: number;
 }
 
 export interface Workload {
@@ -31,5 +33,7 @@ export interface WorkloadEntry {
   description: string;
   /** Client operation kinds, for `faultline targets` and docs. */
   operations: string[];
+  /** How many keys it uses unless told otherwise (ctx.keys), for a workload that has keys. */
+  keys?: number;
   create(ctx: WorkloadContext): Workload;
 }

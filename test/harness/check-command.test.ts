@@ -193,8 +193,9 @@ test("check --write-results on a run whose verdict changes updates all three fil
   assert.match(after.all.junit, /<property name="seed" value="5"\/>/);
   assert.match(
     after.all.junit,
-    /<property name="replay" value="faultline run --target raft --nodes 3 --seed 5"\/>/,
+    /<property name="rerun" value="faultline run --target raft --nodes 3 --seed 5"\/>/,
   );
+  assert.match(after.all.junit, /<property name="replay" value="faultline replay \S+"\/>/);
 
   // Checked with another checker the verdict changes back, again in all three.
   const back = await faultline("check", dir, "--write-results", "--checker", "progress");

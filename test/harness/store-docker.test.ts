@@ -62,8 +62,9 @@ test("--junit PATH: the run's JUnit XML where CI expects it, with seed, paramete
   assert.match(xml, /<property name="nodes" value="3"\/>/);
   assert.match(
     xml,
-    /<property name="replay" value="faultline run --target raft --nodes 3 --workload lin-kv --nemesis partition,kill --nemesis-interval 2 --time-limit 5 [^"]*--seed 3"\/>/,
+    /<property name="rerun" value="faultline run --target raft --nodes 3 --workload lin-kv --nemesis partition,kill --nemesis-interval 2 --time-limit 5 [^"]*--seed 3"\/>/,
   );
+  assert.match(xml, new RegExp(`<property name="replay" value="faultline replay ${dir}"/>`));
   assert.match(xml, /timestamp="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"/);
   assert.match(r.all ?? "", new RegExp(`JUnit: ${junit}`));
   // The cluster: named on the console and in test.json, and gone after the run.

@@ -6,10 +6,10 @@ import {
   judgeAgreement,
   type AgreementResult,
   type InstanceStatus,
-} from "../../../checkers/agreement/index.ts";
-import type { Op } from "../../../histories/op.ts";
-import { PLOT, esc, faultLegend, frame, legend, n, type LegendEntry } from "../charts.ts";
-import { registerCheckerSection } from "../sections.ts";
+} from "../../checkers/agreement/index.ts";
+import type { Op } from "../../histories/op.ts";
+import { PLOT, esc, faultLegend, frame, legend, n, type LegendEntry } from "./charts.ts";
+import { registerCheckerSection } from "./sections.ts";
 
 const ROWS: InstanceStatus["status"][] = ["agreed", "BA1", "BA2", "termination", "stable"];
 const COLOURS: Record<InstanceStatus["status"], string> = {

@@ -1,2 +1,0 @@
-// The report sections checkers add (sections.ts): importing this registers every one.
-import "./agreement.ts";
