@@ -70,7 +70,7 @@ export const workloads: Record<string, WorkloadEntry> = {
   },
   agreement: {
     description:
-      "instances of Byzantine agreement: a T/F value to a rotating primary, then every node asked what it stored; BA1, BA2, termination",
+      "instances of Byzantine agreement: a T/F value to a rotating primary, then every node asked what it stored; BA1, BA2, termination, stable",
     operations: ["propose", "read_decision"],
     create: (ctx) => agreementWorkload(ctx),
   },
