@@ -5,6 +5,7 @@
 // (nemesis/faults/index.ts) holds. docs/targets.md, "Adding a fault", walks through one.
 import type { Cluster } from "../core/runtime.ts";
 import type { Rng } from "../core/rng.ts";
+import type { MessageRule } from "../targets/types.ts";
 
 /** A planned fault: its kind, and whatever its fault file needs to apply and heal it. */
 export interface Planned {
@@ -19,6 +20,9 @@ export interface PlanContext {
   turn: number;
   /** The nemesis interval, ms: a fault's staged heal must fit in it. */
   intervalMs: number;
+  /** The run's traitors for `byzantine` faults: --byzantine (or the target's tolerance) nodes
+   *  picked once per run by the seed. */
+  traitorNodes?: readonly string[];
 }
 
 /** What a fault may use while it is applied or healed. */
@@ -32,6 +36,9 @@ export interface FaultContext {
   fixedLeader: boolean;
   /** Healing everything at the end of a run or on interruption: no time for staged heals. */
   healingAll: boolean;
+  /** Replace the interceptor rules of a node's outgoing messages (the target's messageRules);
+   *  undefined when the target's nodes do not run under the node host. */
+  messageRules?(node: string, rules: MessageRule[]): Promise<void>;
 }
 
 export interface Fault<P extends Planned = Planned> {

@@ -3,12 +3,13 @@
 // what is active so that healAll() can undo everything at the end of a run, also an
 // interrupted one. It knows no fault kind by itself.
 import type { Cluster } from "../core/runtime.ts";
-import type { Target } from "../targets/types.ts";
+import type { MessageRule, Target } from "../targets/types.ts";
 import type { RunClock } from "../core/clock.ts";
 import type { Recorder } from "../histories/op.ts";
 import { sleep } from "../core/clock.ts";
 import type { FaultContext } from "./fault.ts";
 import { faultOf, type PlannedFault } from "./faults/index.ts";
+import { MESSAGE_FAULTS } from "./faults/message-rules.ts";
 import type { NemesisEvent } from "./schedule.ts";
 
 /** A fault in effect, as the progress line and report show it. */
@@ -24,10 +25,12 @@ export class Nemesis {
   /** The fault as applied (re-aimed at run time), needed to heal it. */
   private readonly applied = new Map<number, PlannedFault>();
   private healingAll = false;
+  /** A fault set message rules in the hosts: healAll clears them on every node. */
+  private usedMessageRules = false;
 
   constructor(
     private readonly cluster: Cluster,
-    private readonly target: Pick<Target, "leader" | "fixedLeader">,
+    private readonly target: Pick<Target, "leader" | "fixedLeader" | "messageRules">,
     private readonly recorder: Recorder,
     private readonly clock: RunClock,
   ) {}
@@ -52,10 +55,20 @@ export class Nemesis {
     this.healingAll = true;
     for (const id of [...this.active.keys()]) await this.stop(id);
     await this.cluster.healNetwork().catch(() => undefined);
+    const clear = this.context().messageRules;
+    if (this.usedMessageRules && clear)
+      await Promise.all(this.cluster.nodes.map((n) => clear(n.name, []).catch(() => undefined)));
   }
 
   private context(): FaultContext {
+    const target = this.target;
     return {
+      ...(target.messageRules
+        ? {
+            messageRules: (node: string, rules: MessageRule[]) =>
+              target.messageRules!(this.cluster, node, rules),
+          }
+        : {}),
       cluster: this.cluster,
       leader: async () => this.target.leader?.(this.cluster).catch(() => undefined),
       tellsLeader: this.target.leader !== undefined,
@@ -67,6 +80,7 @@ export class Nemesis {
   private async start({ faultId: id, fault: planned, pinned }: NemesisEvent): Promise<void> {
     const fault = faultOf(planned.kind);
     const ctx = this.context();
+    if ((MESSAGE_FAULTS as readonly string[]).includes(planned.kind)) this.usedMessageRules = true;
     // A pinned fault (a replay) hits the nodes it hit when it was recorded.
     const resolved = fault.resolve && !pinned ? await fault.resolve(planned, ctx) : planned;
     const nodes = fault.nodes(resolved);

@@ -5,6 +5,7 @@
 import { Rng } from "../core/rng.ts";
 import { UserError } from "../core/errors.ts";
 import { FAULT_KINDS, faultOf, type FaultKind, type PlannedFault } from "./faults/index.ts";
+import { pickTraitors } from "./faults/byzantine.ts";
 
 export { FAULT_KINDS, type FaultKind, type PlannedFault } from "./faults/index.ts";
 export type { Who } from "./who.ts";
@@ -28,6 +29,8 @@ export interface ScheduleOptions {
   /** Seconds between one fault's start and its stop, and between a stop and the next start. */
   intervalSeconds: number;
   timeLimitSeconds: number;
+  /** Traitors of each `byzantine` fault (resolved from --byzantine or the target). */
+  traitors?: number;
 }
 
 /** Parse `--nemesis partition,kill` (or `none`) into fault kinds. */
@@ -54,6 +57,8 @@ export function planSchedule(opts: ScheduleOptions): NemesisEvent[] {
   const intervalMs = opts.intervalSeconds * 1000;
   const endMs = opts.timeLimitSeconds * 1000;
   const turns = new Map<FaultKind, number>();
+  const traitorNodes =
+    opts.traitors !== undefined ? pickTraitors(opts.seed, opts.nodes, opts.traitors) : undefined;
   let t = 0;
   for (let id = 0; ; id++) {
     // ±20% seeded jitter keeps faults from lining up with periodic protocol timers.
@@ -63,7 +68,13 @@ export function planSchedule(opts: ScheduleOptions): NemesisEvent[] {
     const stop = start + hold;
     const kind = opts.kinds[id % opts.kinds.length]!;
     const turn = turns.get(kind) ?? 0;
-    const fault = faultOf(kind).plan({ nodes: opts.nodes, rng, turn, intervalMs });
+    const fault = faultOf(kind).plan({
+      nodes: opts.nodes,
+      rng,
+      turn,
+      intervalMs,
+      ...(traitorNodes ? { traitorNodes } : {}),
+    });
     // A staggered kill ends only when its frozen survivors resume (a handover when the leader
     // is let back in). The quiet time before the next fault counts from then: a fault right on
     // top of the resume (isolating the survivor that just won the election, say) would stop it

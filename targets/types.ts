@@ -1,5 +1,8 @@
 // The target contract: what a system under test tells the harness (see docs/targets.md).
 import type { Cluster, ClusterSpec, NodeInfo } from "../core/runtime.ts";
+import type { MessageRule } from "./host/interceptors/rule.ts";
+
+export type { MessageRule };
 
 /** What a client request came to: took effect, certainly did not, or unknown. */
 export interface Completion {
@@ -112,4 +115,8 @@ export interface Target {
   noClockFaults?: string;
   /** Set when the target is meant to survive Byzantine nodes. */
   byzantine?: ByzantineSpec;
+  /** Replace the interceptor rules of `node`'s outgoing node-to-node messages (an empty list
+   *  heals). Targets under the node host set it to `setHostRules` (targets/host/kit.ts); the
+   *  message faults (delay, duplicate, reorder, byzantine) need it and are refused without. */
+  messageRules?(cluster: Cluster, node: string, rules: MessageRule[]): Promise<void>;
 }

@@ -42,6 +42,7 @@ interface CompareArgs {
   workload?: string;
   nemesis?: string;
   "nemesis-interval": number;
+  byzantine?: number;
   "time-limit": number;
   concurrency: number;
   rate: number;
@@ -249,6 +250,7 @@ async function planComparison(args: CompareArgs): Promise<ComparisonPlan> {
       nodes,
       workload,
       nemesis,
+      ...(args.byzantine !== undefined ? { byzantine: args.byzantine } : {}),
       nemesisIntervalSeconds: args["nemesis-interval"],
       timeLimitSeconds: args["time-limit"],
       concurrency: args.concurrency,

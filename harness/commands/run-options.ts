@@ -23,6 +23,11 @@ export const SHARED_RUN_OPTIONS = {
     default: RUN_DEFAULTS.settleSeconds,
     describe: "Seconds to recover after the final heal, before the final reads",
   },
+  byzantine: {
+    type: "number",
+    describe:
+      "Traitors of each byzantine fault (--nemesis byzantine); default: what the target tolerates with --nodes",
+  },
   "check-time-limit": {
     type: "number",
     default: RUN_DEFAULTS.checkTimeLimitMs / 1000,

@@ -35,6 +35,7 @@ interface RunArgs {
   "image-packages"?: string;
   nemesis?: string;
   "nemesis-interval": number;
+  byzantine?: number;
   "time-limit": number;
   concurrency: number;
   keys?: number;
@@ -194,6 +195,7 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
         nodes: args.nodes ?? target.defaultNodes,
         workload,
         nemesis: faults,
+        ...(args.byzantine !== undefined ? { byzantine: args.byzantine } : {}),
         nemesisIntervalSeconds: args["nemesis-interval"],
         timeLimitSeconds: args["time-limit"],
         concurrency: args.concurrency,

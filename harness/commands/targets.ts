@@ -23,6 +23,21 @@ export function targetLines(): string[] {
     );
     if (t.noClockFaults)
       lines.push(`    no clock faults (--nemesis clock is refused): ${t.noClockFaults}`);
+    if (!t.messageRules)
+      lines.push(
+        `    no message faults (delay, duplicate, reorder, byzantine): not under the node host`,
+      );
+    if (t.byzantine) {
+      const n = t.defaultNodes;
+      const spec = t.byzantine;
+      const how = [
+        spec.authenticated ? "authenticated messages" : "",
+        spec.valueFields ? `values in ${spec.valueFields.join(", ")}` : "",
+      ].filter(Boolean);
+      lines.push(
+        `    byzantine: tolerates ${spec.tolerance(n)} traitor(s) of ${n} nodes (the default of --byzantine)${how.length ? `; ${how.join("; ")}` : ""}`,
+      );
+    }
     const variants = Object.entries(t.variants);
     if (variants.length === 0) continue;
     lines.push(`    variants (--variant):`);

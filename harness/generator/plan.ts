@@ -12,6 +12,8 @@ export interface PlanOptions {
   nodes: readonly string[];
   nemesisIntervalSeconds: number;
   timeLimitSeconds: number;
+  /** Traitors of each `byzantine` fault. */
+  traitors?: number;
   /** A schedule to carry out instead of planning one (a replayed run's). */
   schedule?: NemesisEvent[];
 }
@@ -41,6 +43,7 @@ export function planRun(opts: PlanOptions): RunPlan {
         nodes: opts.nodes,
         intervalSeconds: opts.nemesisIntervalSeconds,
         timeLimitSeconds: opts.timeLimitSeconds,
+        ...(opts.traitors !== undefined ? { traitors: opts.traitors } : {}),
       }),
     setup: opts.workload.setup?.() ?? once([]),
     final: opts.workload.final(),

@@ -18,6 +18,10 @@ export const FAULT_COLOURS: Record<string, string> = {
   loss: "#8c564b",
   "send-omission": "#e377c2",
   "receive-omission": "#7f7f7f",
+  delay: "#ff9896",
+  duplicate: "#98df8a",
+  reorder: "#c5b0d5",
+  byzantine: "#9467bd",
   other: "#b0a060",
 };
 

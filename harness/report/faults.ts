@@ -212,6 +212,34 @@ function finish(o: Open, healDetail: unknown): void {
       s.applied = `${nodes}${who} dropped every message from their peers`;
       s.spans = each("receives nothing");
       return;
+    case "delay": {
+      const ms = typeof d.ms === "number" ? `${d.ms} ms` : "some time";
+      const jitter = typeof d.jitter_ms === "number" ? ` ± ${d.jitter_ms} ms` : "";
+      s.applied = `messages of ${nodes}${who} to their peers delayed by ${ms}${jitter}`;
+      s.spans = each(`messages delayed ${ms}${jitter}`);
+      return;
+    }
+    case "duplicate": {
+      const p = typeof d.probability === "number" ? `${Math.round(d.probability * 100)}%` : "some";
+      const copies = typeof d.copies === "number" ? d.copies : 1;
+      s.applied = `${p} of the messages of ${nodes}${who} delivered ${copies + 1} times`;
+      s.spans = each(`${p} messages duplicated`);
+      return;
+    }
+    case "reorder": {
+      const hold = typeof d.hold === "number" ? `${d.hold} at a time` : "in batches";
+      s.applied = `messages of ${nodes}${who} held ${hold} and delivered newest first`;
+      s.spans = each("messages reordered");
+      return;
+    }
+    case "byzantine": {
+      const behaviours = (d.behaviours ?? {}) as Record<string, unknown>;
+      const how = (node: string) =>
+        typeof behaviours[node] === "string" ? String(behaviours[node]) : "lies";
+      s.applied = `traitors: ${s.nodes.map((n) => `${n} ${how(n)}`).join(", ")}`;
+      s.spans = s.nodes.map((node) => ({ node, from: on, to: off, what: `traitor: ${how(node)}` }));
+      return;
+    }
     case "other":
       s.spans = each(s.applied || "fault");
       return;

@@ -35,6 +35,7 @@ export function rerunCommand(test: Record<string, unknown>): string | undefined 
   flag("workload", test.workload);
   if (Array.isArray(test.nemesis))
     flag("nemesis", test.nemesis.length > 0 ? test.nemesis.join(",") : "none");
+  flag("byzantine", test.byzantine); // the traitor count the run resolved
   flag("nemesis-interval", test.nemesisIntervalSeconds);
   flag("time-limit", test.timeLimitSeconds);
   flag("concurrency", test.concurrency);

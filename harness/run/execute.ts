@@ -13,6 +13,7 @@ import { Pacer } from "../generator/pacer.ts";
 import type { RunPlan } from "../generator/plan.ts";
 import { WorkerPool } from "../workers.ts";
 import { Nemesis } from "../../nemesis/nemesis.ts";
+import { byzantineEnv } from "../../targets/host/interceptors/byzantine-env.ts";
 import type { Workload } from "../workloads/types.ts";
 import { STORE_FILES } from "../store.ts";
 import { Progress } from "../report/progress.ts";
@@ -104,8 +105,14 @@ export async function execute(input: ExecuteInput): Promise<Execution> {
     const clusterSpec = await target.clusterSpec({ nodes: spec.nodes, variant: spec.variant });
     if (interrupted.aborted) throw new Interrupted();
     if (input.clusterId) input.onCluster?.({ state: "starting", id: input.clusterId });
+    // A target meant to survive traitors tells its hosts its value fields and whether
+    // messages are authenticated (the hosts drop forgeries then).
+    const env = target.byzantine
+      ? { ...clusterSpec.env, ...byzantineEnv(target.byzantine) }
+      : clusterSpec.env;
     cluster = await input.createCluster({
       ...clusterSpec,
+      ...(env ? { env } : {}),
       nodes: spec.nodes,
       ...(input.clusterId ? { id: input.clusterId } : {}),
     });

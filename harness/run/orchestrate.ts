@@ -20,6 +20,8 @@ import { analyze, notChecked } from "./analyze.ts";
 import { stoppedLine, writeArtifacts } from "./artifacts.ts";
 import { exitCodeOf } from "./exit-code.ts";
 import { messageFigures } from "./message-meter.ts";
+import { traitorCount } from "./byzantine.ts";
+import { MESSAGE_FAULTS } from "../../nemesis/faults/message-rules.ts";
 
 /** What a run needs from the rest of Faultline; the CLI passes the real ones, tests fakes. */
 export interface RunDeps {
@@ -64,6 +66,7 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
     ...(spec.keys !== undefined ? { keys: spec.keys } : {}),
   });
   checkCompatible(spec, target, workload.name);
+  const traitors = traitorCount(spec, target);
   const startedAt = Date.now();
 
   // Stage plan: everything the seed decides, stored before anything starts.
@@ -75,11 +78,13 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
     nodes: nodeNames,
     nemesisIntervalSeconds: spec.nemesisIntervalSeconds,
     timeLimitSeconds: spec.timeLimitSeconds,
+    ...(traitors !== undefined ? { traitors } : {}),
     ...(spec.schedule ? { schedule: spec.schedule } : {}),
   });
   const testJson: Record<string, unknown> & { name: string; cluster?: string } = {
     name: `${spec.target}${spec.variant ? `/${spec.variant}` : ""} ${workload.name} ${spec.nemesis.join(",") || "no faults"}`,
     ...spec,
+    ...(traitors !== undefined ? { byzantine: traitors } : {}),
     workload: workload.name,
     version: projectVersion(),
     startedAt: new Date(startedAt).toISOString(),
@@ -213,6 +218,14 @@ export function checkCompatible(spec: RunSpec, target: Target, workload: string)
     throw new UserError(
       `Target "${target.name}" cannot take clock faults (--nemesis clock): ${target.noClockFaults}.`,
     );
+  const messageFaults = spec.nemesis.filter((f) =>
+    (MESSAGE_FAULTS as readonly string[]).includes(f),
+  );
+  if (messageFaults.length > 0 && !target.messageRules)
+    throw new UserError(
+      `Target "${target.name}" cannot take message faults (--nemesis ${messageFaults.join(",")}): its nodes do not run under the node host, whose interceptors make them.`,
+    );
+  traitorCount(spec, target);
   if (spec.variant && spec.variant !== "correct" && !(spec.variant in target.variants))
     throw new UserError(
       `Target "${target.name}" has no variant "${spec.variant}"; its variants are ${Object.keys(target.variants).join(", ") || "none"} (see \`faultline targets\`).`,

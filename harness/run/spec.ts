@@ -8,6 +8,8 @@ export interface RunSpec {
   nodes: number;
   workload: string;
   nemesis: FaultKind[];
+  /** Traitors of each `byzantine` fault (--byzantine); default: the target's tolerance. */
+  byzantine?: number;
   /** Seconds a fault lasts, and between faults. */
   nemesisIntervalSeconds: number;
   /** Seconds of the main phase (client ops under faults). */

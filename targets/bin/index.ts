@@ -10,6 +10,7 @@ import {
   awaitHostsReady,
   hostClusterSpec,
   hostSentMessages,
+  setHostRules,
   openHostClient,
   startHostServices,
 } from "../host/kit.ts";
@@ -116,6 +117,7 @@ export async function binTarget(opts: BinOptions): Promise<Target & { program: P
     awaitReady: awaitHostsReady,
     client: openHostClient,
     sentMessages: hostSentMessages,
+    messageRules: setHostRules,
     // Maelstrom's lin-kv, seq-kv and lww-kv, for programs that keep their state there.
     background: startHostServices,
     logPaths: HOST_LOG_PATHS,

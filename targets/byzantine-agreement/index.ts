@@ -6,6 +6,7 @@ import {
   awaitHostsReady,
   hostSentMessages,
   openHostClient,
+  setHostRules,
   variantProgramSpec,
 } from "../host/kit.ts";
 import type { Target, TargetOptions } from "../types.ts";
@@ -22,7 +23,7 @@ export const byzantineAgreement: Target = {
     "Byzantine agreement with oral messages, OM(k): k+1 rounds of relaying, majority with a default, n >= 3k+1 (n = 3 runs OM(1) to show 3k is not enough)",
   defaultNodes: 4,
   workloads: ["agreement"],
-  defaultNemesis: ["kill"],
+  defaultNemesis: ["byzantine"],
   variants: { ...VARIANTS },
   clusterSpec(opts: TargetOptions) {
     if (opts.nodes < 3)
@@ -39,6 +40,7 @@ export const byzantineAgreement: Target = {
   awaitReady: awaitHostsReady,
   client: openHostClient,
   sentMessages: hostSentMessages,
+  messageRules: setHostRules,
   logPaths: HOST_LOG_PATHS,
   byzantine: { tolerance, valueFields: ["value"], authenticated: true },
 };

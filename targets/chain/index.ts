@@ -6,6 +6,7 @@ import {
   HOST_LOG_PATHS,
   awaitHostsReady,
   hostSentMessages,
+  setHostRules,
   variantProgramSpec,
   openHostClient,
   startHostServices,
@@ -30,6 +31,7 @@ export const chain: Target = {
   background: startHostServices,
   leader: chainTail,
   sentMessages: hostSentMessages,
+  messageRules: setHostRules,
   logPaths: HOST_LOG_PATHS,
 };
 

@@ -7,7 +7,10 @@
 // request, kept on disk for restarts), carries the program's messages to other nodes' hosts
 // as UDP datagrams (a datagram to a cut-off peer is simply lost: never queued, never late),
 // routes client requests arriving over TCP to the program and the program's replies back,
-// and counts messages by type. A message to a client this host does not hold is relayed to
+// and counts messages by type. Every node-to-node message first passes the chain of
+// interceptor rules the control process set (`host_rules`: drop, delay, duplicate, reorder and
+// the Byzantine mutations, interceptors/); a host of an `authenticated` target drops forged
+// messages it receives. A message to a client this host does not hold is relayed to
 // the other hosts (the holder writes it to its client); a message to a Maelstrom service
 // (lin-kv, ...) goes over the control process's service link. If the program exits, the host
 // logs it and exits too, so the container stops; starting it again is the runtime's job. If
@@ -24,6 +27,11 @@ import { CLIENT_PORT, HOST_LOG, MAX_DATAGRAM_BYTES, PEER_PORT, STATE_DIR } from 
 import { SERVICE_NAMES, isServiceName } from "./services/names.ts";
 import { HostStats } from "./stats.ts";
 import { HOST_START_MARK, earlyExitLine, spawnFailureLine } from "./start-failure.ts";
+import { isForged } from "./interceptors/authenticity.ts";
+import { byzantineFromEnv } from "./interceptors/byzantine-env.ts";
+import { InterceptorChain } from "./interceptors/chain.ts";
+import { parseRules, type MessageRule } from "./interceptors/rule.ts";
+import { SentLog } from "./interceptors/sent-log.ts";
 import { isTopology, loadTopology, peerAddress, saveTopology } from "./topology.ts";
 import type { Topology } from "./topology.ts";
 
@@ -93,6 +101,12 @@ export class NodeHost {
   private stderrTail: string[] = [];
   private exiting = false;
   private stopped = false;
+  /** The interceptor chain of outgoing node-to-node messages (none: sent as they are). */
+  private chain: InterceptorChain | undefined;
+  /** The last messages sent to each peer (what a replaying traitor resends). */
+  private readonly sentLog = new SentLog();
+  /** The target's ByzantineSpec as far as the host needs it (value fields, authenticated). */
+  private readonly byzantine = byzantineFromEnv(process.env);
 
   constructor(readonly config: HostConfig) {
     fs.mkdirSync(path.dirname(config.logFile), { recursive: true });
@@ -122,7 +136,7 @@ export class NodeHost {
   }
 
   async start(): Promise<void> {
-    this.udp.on("message", (data) => this.onDatagram(data));
+    this.udp.on("message", (data, from) => this.onDatagram(data, from));
     this.udp.on("error", (err) => this.log(`host: udp error: ${err.message}`));
     await new Promise<void>((resolve) => this.udp.bind(this.config.peerPort, resolve));
     await new Promise<void>((resolve) => this.server.listen(this.config.clientPort, resolve));
@@ -233,7 +247,7 @@ export class NodeHost {
       return;
     }
     if (msg.dest === t.node_id) return this.toProgram(msg);
-    if (msg.dest in t.nodes) return this.toPeer(msg, t.nodes[msg.dest]);
+    if (msg.dest in t.nodes) return this.toPeer(msg);
     if (isServiceName(msg.dest)) return this.toService(msg);
     const socket = this.clients.get(msg.dest);
     if (socket) {
@@ -306,7 +320,16 @@ export class NodeHost {
 
   // ---- peers: one message per UDP datagram -------------------------------------------
 
-  private toPeer(msg: Message, address: string): void {
+  /** A message of the node to a peer: through the interceptor chain, if any, then out. */
+  private toPeer(msg: Message): void {
+    if (this.chain) this.chain.send(msg);
+    else this.sendToPeer(msg);
+    this.sentLog.add(msg);
+  }
+
+  private sendToPeer(msg: Message): void {
+    const address = this.topology?.nodes[msg.dest];
+    if (address === undefined || this.stopped) return;
     const data = Buffer.from(JSON.stringify(msg));
     if (data.length > MAX_DATAGRAM_BYTES) {
       this.stats.dropped.add(msg.body.type);
@@ -323,7 +346,7 @@ export class NodeHost {
     });
   }
 
-  private onDatagram(data: Buffer): void {
+  private onDatagram(data: Buffer, from: dgram.RemoteInfo): void {
     let msg: Message;
     try {
       msg = JSON.parse(data.toString("utf8")) as Message;
@@ -334,6 +357,10 @@ export class NodeHost {
     if (typeof msg.relay === "string") return this.onRelayed(msg);
     if (!this.topology || msg.dest !== this.topology.node_id || !this.ready) {
       this.stats.dropped.add(String(msg.body?.type));
+      return;
+    }
+    if (this.byzantine.authenticated && isForged(this.topology, msg.src, from)) {
+      this.stats.forged.add(msg.body.type);
       return;
     }
     this.stats.received.add(msg.body.type);
@@ -410,6 +437,8 @@ export class NodeHost {
         return reply({ type: "host_stats_ok", boot: this.stats.boot, ...this.stats.toBody() });
       case "services_attach":
         return reply(this.onServicesAttach(msg.body, socket));
+      case "host_rules":
+        return reply(this.onRulesRequest(msg.body));
     }
     if (!this.ready) {
       return reply({
@@ -436,6 +465,52 @@ export class NodeHost {
     if (old && old.socket !== socket) old.socket.destroy();
     this.log(`host: service link attached (${asked.join(", ")})`);
     return { type: "services_attach_ok" };
+  }
+
+  /** `host_rules`: replace the chain (an empty list heals: held messages go out at once).
+   *  The rules live only in this process: a restarted node starts without them, so a heal
+   *  that could not reach a node that was down never leaves it lying unrecorded. */
+  private onRulesRequest(body: Body): Body {
+    const rules = parseRules(body.rules);
+    if (typeof rules === "string") {
+      return { type: "error", code: ERRORS.malformedRequest.code, text: `host_rules: ${rules}` };
+    }
+    if (!this.topology) {
+      return { type: "error", code: ERRORS.temporarilyUnavailable.code, text: "no topology yet" };
+    }
+    this.setRules(rules);
+    this.log(
+      `host: message rules ${rules.length ? rules.map((r) => r.action).join(", ") : "healed"}`,
+    );
+    return { type: "host_rules_ok", rules: rules.length };
+  }
+
+  private setRules(rules: MessageRule[]): void {
+    const t = this.topology!;
+    const old = this.chain;
+    this.chain =
+      rules.length === 0
+        ? undefined
+        : new InterceptorChain(
+            rules,
+            {
+              self: t.node_id,
+              peers: Object.keys(t.nodes)
+                .filter((n) => n !== t.node_id)
+                .sort(byNodeNumber),
+              ...(this.byzantine.valueFields ? { valueFields: this.byzantine.valueFields } : {}),
+              sentBefore: (dest) => this.sentLog.to(dest),
+              later: (fn, ms) => setTimeout(fn, ms),
+              onTaken: (action) => this.stats.intercepted.add(action),
+            },
+            (out) => this.afterChain(out.msg, out.delayMs),
+          );
+    old?.flush();
+  }
+
+  private afterChain(msg: Message, delayMs: number): void {
+    if (delayMs <= 0) return this.sendToPeer(msg);
+    setTimeout(() => this.sendToPeer(msg), delayMs);
   }
 
   private onTopologyRequest(body: Body): Body {

@@ -4,7 +4,7 @@
 import { fileURLToPath } from "node:url";
 import type { Cluster, ClusterSpec, NodeFile, NodeInfo } from "../../core/runtime.ts";
 import { UserError, EXIT } from "../../core/errors.ts";
-import type { MessageCodec, SentCount } from "../types.ts";
+import type { MessageCodec, MessageRule, SentCount } from "../types.ts";
 import { bundle } from "./bundle.ts";
 import { HostClient } from "./client.ts";
 import { requestOnce } from "./connection.ts";
@@ -166,4 +166,18 @@ export async function hostSentMessages(
   for (const n of Object.values(stats.sent as Record<string, unknown>))
     if (typeof n === "number") sent += n;
   return { sent, ...(typeof stats.boot === "string" ? { since: stats.boot } : {}) };
+}
+
+/** Replace the interceptor rules of a node's host (`host_rules`; an empty list heals); a
+ *  node-protocol target's `messageRules`. Throws if the host does not take them. */
+export async function setHostRules(
+  cluster: Cluster,
+  node: string,
+  rules: MessageRule[],
+): Promise<void> {
+  const reply = await requestOnce(cluster.node(node).ip, node, { type: "host_rules", rules }, 2000);
+  if (typeof reply === "string" || reply.type !== "host_rules_ok") {
+    const why = typeof reply === "string" ? reply : String(reply.text ?? reply.type);
+    throw new Error(`${node}'s host did not take its message rules: ${why}`);
+  }
 }

@@ -31,6 +31,11 @@ export class HostStats {
   /** Requests the program sent to a service (lin-kv, ...), and the services' replies. */
   readonly serviceOut = new Counters();
   readonly serviceIn = new Counters();
+  /** Messages an interceptor rule took, by rule action (drop, delay, flip, ...). */
+  readonly intercepted = new Counters();
+  /** Messages received whose `src` was not the node that sent them (authenticated targets
+   *  only), by body type: dropped. */
+  readonly forged = new Counters();
 
   toBody(): Record<string, Record<string, number>> {
     return {
@@ -43,6 +48,8 @@ export class HostStats {
       relay_delivered: this.relayDelivered.snapshot(),
       service_out: this.serviceOut.snapshot(),
       service_in: this.serviceIn.snapshot(),
+      intercepted: this.intercepted.snapshot(),
+      forged: this.forged.snapshot(),
     };
   }
 }

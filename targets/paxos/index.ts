@@ -6,6 +6,7 @@ import {
   leaderByRole,
   variantProgramSpec,
   hostSentMessages,
+  setHostRules,
   openHostClient,
   startHostServices,
 } from "../host/kit.ts";
@@ -30,6 +31,7 @@ export const paxos: Target = {
   background: startHostServices,
   leader: paxosLeader,
   sentMessages: hostSentMessages,
+  messageRules: setHostRules,
   logPaths: HOST_LOG_PATHS,
 };
 

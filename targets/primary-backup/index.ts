@@ -7,6 +7,7 @@ import {
   leaderByRole,
   variantProgramSpec,
   hostSentMessages,
+  setHostRules,
   openHostClient,
   startHostServices,
 } from "../host/kit.ts";
@@ -34,6 +35,7 @@ export const primaryBackup: Target = {
   background: startHostServices,
   leader: primaryOf,
   sentMessages: hostSentMessages,
+  messageRules: setHostRules,
   logPaths: HOST_LOG_PATHS,
 };
 

@@ -8,6 +8,7 @@ import {
   awaitHostsReady,
   hostClusterSpec,
   hostSentMessages,
+  setHostRules,
   openHostClient,
   startHostServices,
 } from "../host/kit.ts";
@@ -34,6 +35,7 @@ export const pythonRegister: Target = {
   awaitReady: awaitHostsReady,
   client: openHostClient,
   sentMessages: hostSentMessages,
+  messageRules: setHostRules,
   background: startHostServices,
   async leader(cluster) {
     return cluster.nodes[0]?.name;

@@ -6,6 +6,7 @@ import {
   leaderByRole,
   variantProgramSpec,
   hostSentMessages,
+  setHostRules,
   openHostClient,
   startHostServices,
 } from "../host/kit.ts";
@@ -23,6 +24,7 @@ export const raft: Target = {
   awaitReady: awaitHostsReady,
   client: openHostClient,
   sentMessages: hostSentMessages,
+  messageRules: setHostRules,
   background: startHostServices,
   leader: raftLeader,
   logPaths: HOST_LOG_PATHS,

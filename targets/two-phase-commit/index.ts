@@ -10,6 +10,7 @@ import {
   awaitHostsReady,
   hostClusterSpec,
   hostSentMessages,
+  setHostRules,
   openHostClient,
 } from "../host/kit.ts";
 import { PROGRAM_DIR } from "../host/ports.ts";
@@ -72,6 +73,7 @@ export const twoPhaseCommit: Target = {
   awaitReady: awaitHostsReady,
   client: openHostClient,
   sentMessages: hostSentMessages,
+  messageRules: setHostRules,
   /** The coordinator, always: faults aimed at "the leader" hit it. */
   fixedLeader: true,
   async leader(cluster) {

@@ -293,7 +293,13 @@ test("every fault kind of the registry plans, applies, heals, and is healed by h
     assert.equal(start.fault.kind, kind);
     const nemesis = new Nemesis(
       fakeCluster(calls),
-      { leader: async () => "n3" },
+      {
+        leader: async () => "n3",
+        // The message faults (delay, byzantine, ...) ask the node hosts, not the runtime.
+        messageRules: async (_c, node, rules) => {
+          calls.push(`messageRules ${node} ${JSON.stringify(rules)}`);
+        },
+      },
       rec,
       new RunClock(),
     );

@@ -14,6 +14,8 @@ import {
 } from "../../targets/byzantine-agreement/om.ts";
 import type { Value } from "../../targets/byzantine-agreement/om.ts";
 import type { Variant } from "../../targets/byzantine-agreement/variants.ts";
+import { BYZANTINE_ACTIONS } from "../../targets/host/interceptors/rule.ts";
+import { byzantineAgreement } from "../../targets/byzantine-agreement/index.ts";
 import { SimNetwork, seededRandom } from "./sim-network.ts";
 
 const ROUND_MS = DEFAULT_OPTIONS.roundMs;
@@ -56,7 +58,9 @@ class TraitorNetwork extends SimNetwork {
   private readonly lieRng: () => number;
 
   constructor(ids: string[], seed: number) {
-    super(ids, { seed, delayMs: [1, 20] });
+    // The target's own Byzantine settings, as its node hosts get them.
+    const { valueFields, authenticated } = byzantineAgreement.byzantine!;
+    super(ids, { seed, delayMs: [1, 20], valueFields, authenticated });
     this.lieRng = seededRandom(seed * 7919 + 1);
   }
 
@@ -148,6 +152,35 @@ test("n = 4, one traitor anywhere, every kind of lie: BA1 and BA2 hold and every
       }
   assert.equal(instances, 12 * Object.keys(LIES).length * 16);
   assert.ok(traitorPrimary > 0);
+});
+
+test("the node hosts' own traitor rules (the byzantine nemesis's behaviours): n = 4 agrees, n = 3 does not", () => {
+  const broken = { 3: 0, 4: 0 };
+  for (const n of [3, 4] as const) {
+    const nodes = ids(n);
+    for (const action of BYZANTINE_ACTIONS)
+      for (const traitor of nodes)
+        for (let seed = 1; seed <= 3; seed++) {
+          const c = new OmCluster(nodes, seed * 31 + n);
+          c.net.setRules(traitor, [{ action, seed }]);
+          for (const [i, primary] of nodes.entries()) {
+            const instance = `${action}-${i}`;
+            c.propose(instance, primary, "T");
+            const stored = c.stored(instance, nodes);
+            const v = judge(stored, primary, "T", [traitor]);
+            if (n === 4)
+              assert.ok(
+                v.ba1 && v.ba2,
+                `${action} ${traitor} primary ${primary}: ${JSON.stringify(stored)}`,
+              );
+            if (!v.ba1 || !v.ba2) broken[n]++;
+          }
+        }
+  }
+  assert.equal(broken[4], 0);
+  // With 3 nodes, a backup that flips, equivocates, forges (dropped) or goes silent leaves
+  // the other backup with a tie against the primary's T: it takes the default F (BA2).
+  assert.ok(broken[3] >= 20, `${broken[3]} instances broken with n = 3`);
 });
 
 test("n = 7, two traitors anywhere with random lies: OM(2) keeps BA1 and BA2", () => {

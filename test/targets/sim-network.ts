@@ -3,6 +3,9 @@
 // Node and Raft classes through the same message interface the node host uses.
 import type { Clock, Message, Timer } from "../../targets/lib/node.ts";
 import { Node } from "../../targets/lib/node.ts";
+import { InterceptorChain } from "../../targets/host/interceptors/chain.ts";
+import type { MessageRule } from "../../targets/host/interceptors/rule.ts";
+import { SentLog } from "../../targets/host/interceptors/sent-log.ts";
 
 /** A small seeded generator (mulberry32): the same seed gives the same run. */
 export function seededRandom(seed: number): () => number {
@@ -28,6 +31,11 @@ export interface SimOptions {
   delayMs?: [number, number];
   /** Probability that a message is lost. */
   dropRate?: number;
+  /** The target's value fields and authentication (ByzantineSpec), for traitors' rules. */
+  valueFields?: string[];
+  /** Drop a message whose `src` is not the node that sent it (a forge), as the hosts of an
+   *  authenticated target do; counted in `forged`. */
+  authenticated?: boolean;
 }
 
 export class SimNetwork {
@@ -43,6 +51,11 @@ export class SimNetwork {
   private cut = new Set<string>();
   /** Paused nodes, with what would have run in them meanwhile (timers, deliveries). */
   private held = new Map<string, (() => void)[]>();
+  /** The node hosts' interceptor rules (targets/host/interceptors/), by sending node. */
+  private chains = new Map<string, InterceptorChain>();
+  private sentLogs = new Map<string, SentLog>();
+  /** Forged messages dropped (authenticated only). */
+  forged = 0;
 
   constructor(
     readonly nodeIds: string[],
@@ -128,17 +141,58 @@ export class SimNetwork {
     this.cut.clear();
   }
 
+  /** Set node `id`'s interceptor rules, as `host_rules` does in its host (empty: heal): a
+   *  traitor (flip, equivocate, forge, replay, silent) or a bad network (drop, delay,
+   *  duplicate, reorder) for what it sends its peers. */
+  setRules(id: string, rules: MessageRule[]): void {
+    const old = this.chains.get(id);
+    this.chains.delete(id);
+    if (rules.length > 0) {
+      if (!this.sentLogs.has(id)) this.sentLogs.set(id, new SentLog());
+      const log = this.sentLogs.get(id)!;
+      const chain = new InterceptorChain(
+        rules.map((r, i) => ({ seed: Math.floor(this.random() * 2 ** 30) + i, ...r })),
+        {
+          self: id,
+          peers: this.nodeIds.filter((n) => n !== id),
+          ...(this.opts.valueFields ? { valueFields: this.opts.valueFields } : {}),
+          sentBefore: (dest) => log.to(dest),
+          later: (fn, ms) => void this.schedule(ms, fn),
+        },
+        (out) => this.schedule(out.delayMs, () => this.transmit(out.msg, id)),
+      );
+      this.chains.set(id, chain);
+    }
+    old?.flush();
+  }
+
   send(msg: Message): void {
     if (msg.dest === "sim") return; // init_ok
     if (!this.nodeIds.includes(msg.dest)) {
       this.clientInbox.push(msg);
       return;
     }
-    if (this.cut.has(`${msg.src}>${msg.dest}`)) return;
+    const chain = this.chains.get(msg.src);
+    if (this.nodeIds.includes(msg.src)) {
+      if (!this.sentLogs.has(msg.src)) this.sentLogs.set(msg.src, new SentLog());
+      if (chain) chain.send(msg);
+      this.sentLogs.get(msg.src)!.add(msg);
+      if (chain) return;
+    }
+    this.transmit(msg, msg.src);
+  }
+
+  /** Put a message on the network; `from` is the node that really sent it. */
+  private transmit(msg: Message, from: string): void {
+    if (this.opts.authenticated && msg.src !== from && this.nodeIds.includes(from)) {
+      this.forged++;
+      return;
+    }
+    if (this.cut.has(`${from}>${msg.dest}`)) return;
     if (this.random() < (this.opts.dropRate ?? 0)) return;
     const [min, max] = this.opts.delayMs ?? [1, 10];
     const copy = JSON.parse(JSON.stringify(msg)) as Message;
-    this.schedule(min + this.random() * (max - min), () => this.deliver(copy));
+    this.schedule(min + this.random() * (max - min), () => this.deliver(copy, from));
   }
 
   /** A client request straight to a node (no network loss). */
@@ -146,8 +200,8 @@ export class SimNetwork {
     this.schedule(0, () => this.deliver({ src: client, dest, body }));
   }
 
-  private deliver(msg: Message): void {
-    const cut = this.cut.has(`${msg.src}>${msg.dest}`);
+  private deliver(msg: Message, from = msg.src): void {
+    const cut = this.cut.has(`${from}>${msg.dest}`);
     if (cut) return; // a partition also drops what was in flight
     const target = this.nodes.get(msg.dest);
     if (target) this.inNode(msg.dest, () => target.node.receive(msg));
