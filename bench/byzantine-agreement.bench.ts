@@ -10,7 +10,8 @@
 //    earliest point of the history whose prefix the agreement checker finds invalid (to
 //    0.25 s).
 // Runs of 30 s with the default nemesis interval (5 s). Seeds: FAULTLINE_BENCH_SEEDS="301,302"
-// (default 301-310, never used while tuning).
+// (default 301-310, never used while tuning). FAULTLINE_BENCH_ARGS adds flags to every run
+// ("--nemesis-interval 2"); FAULTLINE_BENCH_PARTS picks parts (correct,n3,variants).
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,6 +27,8 @@ const TIME_LIMIT = Number(process.env.FAULTLINE_BENCH_TIME_LIMIT ?? 30);
 const SEEDS = (process.env.FAULTLINE_BENCH_SEEDS ?? "301,302,303,304,305,306,307,308,309,310")
   .split(",")
   .map(Number);
+const EXTRA = (process.env.FAULTLINE_BENCH_ARGS ?? "").split(" ").filter(Boolean);
+const PARTS = (process.env.FAULTLINE_BENCH_PARTS ?? "correct,n3,variants").split(",");
 const store = mkdtempSync(join(tmpdir(), "faultline-bench-byz-"));
 
 interface CliRun {
@@ -37,7 +40,7 @@ interface CliRun {
 
 async function cli(args: string[]): Promise<CliRun> {
   const argv = [join(ROOT, "bin/faultline"), "run", "--target", "byzantine-agreement"];
-  argv.push("--time-limit", String(TIME_LIMIT), "--store", store, ...args);
+  argv.push("--time-limit", String(TIME_LIMIT), "--store", store, ...EXTRA, ...args);
   const exitCode = await run(argv[0]!, argv.slice(1), { cwd: ROOT, maxBuffer: 1 << 26 }).then(
     () => 0,
     (e: { code?: number }) => e.code ?? -1,
@@ -113,15 +116,19 @@ async function caught(label: string, args: string[]): Promise<void> {
 }
 
 try {
-  console.log(
-    `byzantine-agreement, ${TIME_LIMIT} s runs, default nemesis, seeds ${SEEDS.join(",")}`,
-  );
-  await correct(4);
-  await correct(7);
-  console.log(`\nTime to catch (default runs, ${TIME_LIMIT} s):`);
-  await caught("n = 3, --byzantine 1", ["--nodes", "3", "--byzantine", "1"]);
-  await caught("one-round, 4 nodes", ["--variant", "one-round"]);
-  await caught("no-default, 7 nodes", ["--variant", "no-default", "--nodes", "7"]);
+  const extra = EXTRA.length ? ` ${EXTRA.join(" ")}` : "";
+  console.log(`byzantine-agreement, ${TIME_LIMIT} s runs${extra}, seeds ${SEEDS.join(",")}`);
+  if (PARTS.includes("correct")) {
+    await correct(4);
+    await correct(7);
+  }
+  console.log(`\nTime to catch (default runs${extra}, ${TIME_LIMIT} s):`);
+  if (PARTS.includes("n3"))
+    await caught("n = 3, --byzantine 1", ["--nodes", "3", "--byzantine", "1"]);
+  if (PARTS.includes("variants")) {
+    await caught("one-round, 4 nodes", ["--variant", "one-round"]);
+    await caught("no-default, 7 nodes", ["--variant", "no-default", "--nodes", "7"]);
+  }
 } finally {
   rmSync(store, { recursive: true, force: true });
 }
