@@ -11,7 +11,7 @@
 //    0.25 s).
 // Runs of 30 s with the default nemesis interval (5 s). Seeds: FAULTLINE_BENCH_SEEDS="301,302"
 // (default 301-310, never used while tuning). FAULTLINE_BENCH_ARGS adds flags to every run
-// ("--nemesis-interval 2"); FAULTLINE_BENCH_PARTS picks parts (correct,n3,variants).
+// ("--nemesis-interval 2"); FAULTLINE_BENCH_PARTS picks parts (correct,n3,variants or one-round,no-default).
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -125,10 +125,10 @@ try {
   console.log(`\nTime to catch (default runs${extra}, ${TIME_LIMIT} s):`);
   if (PARTS.includes("n3"))
     await caught("n = 3, --byzantine 1", ["--nodes", "3", "--byzantine", "1"]);
-  if (PARTS.includes("variants")) {
+  if (PARTS.includes("variants") || PARTS.includes("one-round"))
     await caught("one-round, 4 nodes", ["--variant", "one-round"]);
+  if (PARTS.includes("variants") || PARTS.includes("no-default"))
     await caught("no-default, 7 nodes", ["--variant", "no-default", "--nodes", "7"]);
-  }
 } finally {
   rmSync(store, { recursive: true, force: true });
 }

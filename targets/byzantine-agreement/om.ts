@@ -209,9 +209,9 @@ export class OralMessages {
     return this.majority(votes);
   }
 
-  /** [B5] What a missing message counts as: the default (no-default: nothing). */
-  private missing(): Vote | undefined {
-    return this.opts.variant === "no-default" ? undefined : { value: DEFAULT_VALUE, seq: Infinity };
+  /** [B5] What a missing message counts as: the default (it arrived last of all). */
+  private missing(): Vote {
+    return { value: DEFAULT_VALUE, seq: Infinity };
   }
 
   private majority(votes: Vote[]): Vote | undefined {

@@ -7,7 +7,7 @@ export const VARIANTS = {
   "one-round":
     "backups store the value the primary sent them without relaying it [B4]: a primary that tells backups different values splits them (BA1)",
   "no-default":
-    "a missing message is left out instead of counting as the default, and a tie is broken by whichever value came first [B5][B6]: backups with the same votes decide differently (BA1; needs ties: 7 nodes with 2 traitors, or lost messages)",
+    "a tie is broken by whichever value arrived first instead of the default [B6]: backups holding the same votes decide differently (BA1; ties need an even number of lieutenants: 7 nodes, not 4)",
 } as const;
 
 export type Variant = keyof typeof VARIANTS | "correct";
