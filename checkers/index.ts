@@ -15,6 +15,7 @@ import { counterChecker } from "./counter/index.ts";
 import { bankChecker } from "./bank/index.ts";
 import { atomicCommitChecker } from "./atomic-commit/index.ts";
 import { agreementChecker } from "./agreement/index.ts";
+import { replicaAgreementChecker } from "./replica-agreement/index.ts";
 
 export type { Checker, CheckerSpec, CheckBudget, CheckerOptions } from "./checker.ts";
 export type { CheckResult, Verdict } from "./types.ts";
@@ -38,6 +39,7 @@ for (const checker of [
   bankChecker,
   atomicCommitChecker,
   agreementChecker,
+  replicaAgreementChecker,
 ])
   registerChecker(checker);
 

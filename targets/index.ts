@@ -2,6 +2,7 @@
 import { UserError } from "../core/errors.ts";
 import { byzantineAgreement } from "./byzantine-agreement/index.ts";
 import { paxos } from "./paxos/index.ts";
+import { pbft } from "./pbft/index.ts";
 import { etcd } from "./etcd/index.ts";
 import { chain } from "./chain/index.ts";
 import { postgres2pc } from "./postgres-2pc/index.ts";
@@ -21,6 +22,7 @@ export const targets: Record<string, Target> = {
   [primaryBackup.name]: primaryBackup,
   [chain.name]: chain,
   [byzantineAgreement.name]: byzantineAgreement,
+  [pbft.name]: pbft,
 };
 
 export function getTarget(name: string): Target {

@@ -119,4 +119,8 @@ export interface Target {
    *  heals). Targets under the node host set it to `setHostRules` (targets/host/kit.ts); the
    *  message faults (delay, duplicate, reorder, byzantine) need it and are refused without. */
   messageRules?(cluster: Cluster, node: string, rules: MessageRule[]): Promise<void>;
+  /** True when every node answers `{"type":"executed_log"}` with `executed_log_ok` and `log`:
+   *  what it executed, in order (entry i for sequence number i + 1). A `lin-kv` run then asks
+   *  every node for it at the end, and the `replica-agreement` checker compares them. */
+  executedLog?: boolean;
 }

@@ -91,6 +91,8 @@ export function checkAtomicCommit(
       judged: props.nonTriviality.judged,
       excludedByFaults: props.nonTriviality.excludedByFaults,
       excludedAsLateVotes: props.nonTriviality.excludedAsLateVotes,
+      excludedAsTimeouts: props.nonTriviality.excludedAsTimeouts,
+      excludedAsAbortVotes: props.nonTriviality.excludedAsAbortVotes,
       violations: props.nonTriviality.violations.length,
       txns: firstFew(props.nonTriviality.violations, report),
     },

@@ -63,13 +63,29 @@ export function explainAtomicCommit(result: CheckResult): string[] {
   }
 
   const t = r.nonTriviality;
-  const judgedNote = `${t.judged} all-commit transactions judged, ${t.excludedByFaults} left out because a fault was active${t.excludedAsLateVotes > 0 ? `, ${t.excludedAsLateVotes} because a vote came after the coordinator's abort (its timeout)` : ""}`;
+  // Results stored before the coordinator said why it aborted have no timeout counts.
+  const timeouts = t.excludedAsTimeouts ?? 0;
+  const abortVotes = t.excludedAsAbortVotes ?? 0;
+  const judgedNote = [
+    `${t.judged} all-commit transactions judged, ${t.excludedByFaults} left out because a fault was active`,
+    ...(timeouts > 0
+      ? [
+          `${timeouts} because the coordinator aborted at its vote timeout (a vote arrived late: a timing failure)`,
+        ]
+      : []),
+    ...(abortVotes > 0
+      ? [`${abortVotes} because a participant voted abort before ever voting commit`]
+      : []),
+    ...(t.excludedAsLateVotes > 0
+      ? [`${t.excludedAsLateVotes} because a vote came after the coordinator's abort (its timeout)`]
+      : []),
+  ].join(", ");
   lines.push(
     `non-triviality (all voted commit and nothing failed: commit): ${t.valid ? "ok" : `violated by ${t.violations} transactions`}; ${judgedNote}`,
   );
   for (const v of t.txns)
     lines.push(
-      `  ${v.txn} (op ${v.op}): aborted though ${v.participants.join(", ")} all voted commit and no fault was active`,
+      `  ${v.txn} (op ${v.op}): aborted though ${v.participants.join(", ")} all voted commit and no fault was active${v.why ? `; ${v.why}` : ""}`,
     );
   lines.push(...more(t.txns.length, t.violations));
 

@@ -12,7 +12,22 @@
 // that report's offset (so a constant skew cancels out of the duration). While no report holds
 // a decision after READY, the span is open, starting at READY as mapped by the latest report
 // that shows it; a span still open at the end of the history ends there, undecided.
-import { decisionOf, type Decision, type StatesReport, type Transition } from "./parse.ts";
+//
+// Why a node aborted (a coordinator's `aborts`, when its reports carry it) is taken from the
+// first report that holds it, with how long the node was in WAIT before that ABORT on its own
+// clock (from the same report, so no clock mapping enters the figure).
+import {
+  decisionOf,
+  type AbortCause,
+  type Decision,
+  type StatesReport,
+  type Transition,
+} from "./parse.ts";
+
+export interface ObservedAbortCause extends AbortCause {
+  /** Node-clock ms from its last WAIT to its first ABORT, as the same report holds them. */
+  waitedMs?: number;
+}
 
 export interface ReadySpan {
   /** Run-clock ms. */
@@ -37,6 +52,8 @@ export interface NodeTxn {
   /** Op index of the first report whose transitions reach COMMIT with no READY before it: a
    *  participant that committed with no vote on record (judged for participants only). */
   commitWithoutReady?: number;
+  /** Why it aborted, if its reports say (a coordinator's `aborts`). */
+  abortCause?: ObservedAbortCause;
 }
 
 export interface Reversal {
@@ -129,6 +146,8 @@ function foldReport(
     } else if (d !== first && !reversal) reversal = reversalOf(seen, first, d, report.index, true);
     last = d;
   }
+  const cause = report.aborts?.[seen.txn];
+  if (cause && seen.abortCause === undefined) seen.abortCause = withWait(cause, transitions);
   if (first !== undefined && seen.firstDecision === undefined) {
     seen.firstDecision = first;
     seen.firstDecisionMs = transitions[firstAt]![1] + report.offsetMs;
@@ -156,6 +175,15 @@ function foldReport(
     seen.ready.toMs = Math.max(seen.ready.fromMs, transitions[i]![1] + offset);
   }
   return reversal;
+}
+
+/** The cause, with the WAIT that ended in the first ABORT of these transitions, if both show. */
+function withWait(cause: AbortCause, transitions: Transition[]): ObservedAbortCause {
+  const abortAt = transitions.findIndex(([state]) => state === "ABORT");
+  for (let i = abortAt - 1; i >= 0; i--)
+    if (transitions[i]![0] === "WAIT")
+      return { ...cause, waitedMs: transitions[abortAt]![1] - transitions[i]![1] };
+  return { ...cause };
 }
 
 function reversalOf(

@@ -3,7 +3,8 @@
 //   outcome (ok -> commit, fail -> abort, info or never completed -> unknown) and its span on
 //   the run clock;
 // - states reports: each ok `states` op, i.e. one node's transitions for every transaction it
-//   knows, with the offset that maps that node's wall clock onto the run clock for this reply.
+//   knows, with the offset that maps that node's wall clock onto the run clock for this reply,
+//   and (a coordinator's, optional) why it aborted each transaction it aborted (`aborts`).
 // Ops that break the contract's shape are collected as `malformed`, never guessed at.
 import type { Op } from "../../histories/op.ts";
 import { pairHistory } from "../../histories/pair.ts";
@@ -33,6 +34,18 @@ export interface Txn {
 /** One transition as a node reports it: a state and the node's wall-clock ms. */
 export type Transition = readonly [state: string, wallMs: number];
 
+/** Why a coordinator aborted a transaction, as its states reply says (`aborts`, optional):
+ *  - "timeout": its WAIT ran out with the votes of `missing` not in; `timeoutMs` is its timeout;
+ *  - "vote-abort": participant `from` voted abort;
+ *  - "recovered": a restart found the transaction in WAIT (undecided), so it aborted it;
+ *  any other cause is kept as said and excuses nothing. */
+export interface AbortCause {
+  cause: string;
+  missing?: string[];
+  timeoutMs?: number;
+  from?: string;
+}
+
 export interface StatesReport {
   node: string;
   role?: string;
@@ -45,6 +58,8 @@ export interface StatesReport {
   /** A final-phase report (after every fault was healed). */
   final: boolean;
   txns: Record<string, Transition[]>;
+  /** Why the node aborted what it aborted, by transaction id; absent in reports without it. */
+  aborts?: Record<string, AbortCause>;
 }
 
 export interface Malformed {
@@ -117,7 +132,8 @@ function parseTxn(invoke: Op, type: "ok" | "fail" | "info", completion?: Op): Tx
 }
 
 function parseReport(completion: Op, node: string, invokedFinal: boolean): StatesReport | string {
-  const v = completion.value as { role?: unknown; now?: unknown; txns?: unknown } | undefined;
+  const v = completion.value as
+    { role?: unknown; now?: unknown; txns?: unknown; aborts?: unknown } | undefined;
   if (!v || typeof v !== "object") return `states reply from ${node} has no value`;
   if (typeof v.now !== "number" || !Number.isFinite(v.now))
     return `states reply from ${node} has no numeric "now"`;
@@ -137,7 +153,39 @@ function parseReport(completion: Op, node: string, invokedFinal: boolean): State
     txns: txns as Record<string, Transition[]>,
   };
   if (typeof v.role === "string") report.role = v.role;
+  if (v.aborts !== undefined) {
+    const aborts = parseAborts(v.aborts);
+    if (typeof aborts === "string") return `states reply from ${node}: ${aborts}`;
+    report.aborts = aborts;
+  }
   return report;
+}
+
+/** The optional `aborts` of a states reply: { txn: {cause, missing?, timeoutMs?, from?} }. */
+function parseAborts(aborts: unknown): Record<string, AbortCause> | string {
+  if (!aborts || typeof aborts !== "object" || Array.isArray(aborts))
+    return `"aborts" is not an object`;
+  const out: Record<string, AbortCause> = {};
+  for (const [id, raw] of Object.entries(aborts as Record<string, unknown>)) {
+    const a = raw as { cause?: unknown; missing?: unknown; timeoutMs?: unknown; from?: unknown };
+    const bad = `the abort cause of txn ${id} is not {cause, missing?, timeoutMs?, from?}`;
+    if (!a || typeof a !== "object" || typeof a.cause !== "string") return bad;
+    const cause: AbortCause = { cause: a.cause };
+    if (a.missing !== undefined) {
+      if (!Array.isArray(a.missing) || !a.missing.every((n) => typeof n === "string")) return bad;
+      cause.missing = a.missing as string[];
+    }
+    if (a.timeoutMs !== undefined) {
+      if (typeof a.timeoutMs !== "number" || !Number.isFinite(a.timeoutMs)) return bad;
+      cause.timeoutMs = a.timeoutMs;
+    }
+    if (a.from !== undefined) {
+      if (typeof a.from !== "string") return bad;
+      cause.from = a.from;
+    }
+    out[id] = cause;
+  }
+  return out;
 }
 
 function isTransitions(ts: unknown): boolean {

@@ -8,16 +8,17 @@
 //   logged it); a report with COMMIT and no READY before it is a participant that committed
 //   without a vote on record (the source's participant state machine);
 // - non-triviality: a transaction whose votes are all `true` and that no fault overlapped
-//   (invoke to completion) is not aborted (the client's `fail`). An abort where a participant
-//   reached READY only after the coordinator's ABORT (as the states reports show) is left out:
-//   the vote came late, and a coordinator in WAIT may time out and abort (a stalled machine
-//   delays a vote as surely as a fault does);
+//   (invoke to completion) is not aborted (the client's `fail`). The source's premise is "no
+//   failure occurs"; a vote that reaches the coordinator after its vote timeout is a timing
+//   failure (a loaded machine delays a message as surely as a fault does), so such aborts are
+//   left out. How the checker knows, see abortExcuse (the coordinator says why it aborted) and
+//   voteCameLate (it does not say: the old reports);
 // - termination: at its last final-phase report, every participant has decided every
 //   transaction it knows, and holds COMMIT for every committed transaction it took part in.
 //   A participant without a final report is not judged: termination is unknown there.
 import { byNodeName } from "../final-reads.ts";
 import { touches, type Interval } from "./faults.ts";
-import type { Observations, Reversal } from "./observe.ts";
+import type { NodeTxn, ObservedAbortCause, Observations, Reversal } from "./observe.ts";
 import { decisionOf, type Txn } from "./parse.ts";
 
 /** Who said what: "client" or a node name. */
@@ -47,6 +48,8 @@ export interface TrivialAbort {
   /** Op index of the invocation. */
   op: number;
   participants: string[];
+  /** Why the coordinator's stated cause does not excuse it (only when it stated one). */
+  why?: string;
 }
 
 export interface Undecided {
@@ -68,8 +71,13 @@ export interface Properties {
   nonTriviality: {
     judged: number;
     excludedByFaults: number;
-    /** Aborts decided before some participant's vote existed: the coordinator's timeout. */
+    /** Aborts decided before some participant's vote existed, as the participants' reports
+     *  show (for coordinators that do not say why they aborted). */
     excludedAsLateVotes: number;
+    /** Aborts the coordinator made at its vote timeout, with the wait to show for it. */
+    excludedAsTimeouts: number;
+    /** Aborts on a participant's vote_abort, that participant never having voted commit. */
+    excludedAsAbortVotes: number;
     violations: TrivialAbort[];
   };
   termination: {
@@ -150,6 +158,8 @@ function nonTriviality(
   let judged = 0;
   let excludedByFaults = 0;
   let excludedAsLateVotes = 0;
+  let excludedAsTimeouts = 0;
+  let excludedAsAbortVotes = 0;
   const violations: TrivialAbort[] = [];
   for (const txn of txns.values()) {
     if (txn.outcome === "unknown" || txn.completeMs === null) continue;
@@ -161,19 +171,114 @@ function nonTriviality(
       excludedByFaults++;
       continue;
     }
-    if (txn.outcome === "abort" && voteCameLate(txn, seen, coordinator)) {
-      excludedAsLateVotes++;
-      continue;
+    let why: string | undefined;
+    if (txn.outcome === "abort") {
+      const nodes = seen.byTxn.get(txn.id);
+      const cause = nodes?.get(coordinator)?.abortCause;
+      if (cause) {
+        // The coordinator said why: that, checked against the evidence, decides alone.
+        const excuse = abortExcuse(txn, cause, nodes!);
+        if (excuse === "timeout") excludedAsTimeouts++;
+        if (excuse === "abort-vote") excludedAsAbortVotes++;
+        if (excuse === "timeout" || excuse === "abort-vote") continue;
+        why = excuse.why;
+      } else if (voteCameLate(txn, seen, coordinator)) {
+        excludedAsLateVotes++;
+        continue;
+      }
     }
     judged++;
-    if (txn.outcome === "abort")
-      violations.push({ txn: txn.id, op: txn.invokeIndex, participants: txn.participants });
+    if (txn.outcome === "abort") {
+      const v: TrivialAbort = { txn: txn.id, op: txn.invokeIndex, participants: txn.participants };
+      if (why !== undefined) v.why = why;
+      violations.push(v);
+    }
   }
-  return { judged, excludedByFaults, excludedAsLateVotes, violations };
+  return {
+    judged,
+    excludedByFaults,
+    excludedAsLateVotes,
+    excludedAsTimeouts,
+    excludedAsAbortVotes,
+    violations,
+  };
 }
 
-/** True when the reports show the coordinator's ABORT before some participant's READY. Without
- *  the coordinator's decision or a participant's READY on record, nothing excuses the abort. */
+/** Node-clock ms a reported wait may fall short of the timeout: both ends are whole ms. */
+const CLOCK_GRAIN_MS = 1;
+
+/**
+ * Whether the coordinator's stated cause excuses aborting an all-commit transaction:
+ * - "timeout": when it names a participant of the transaction whose vote it did not have,
+ *   declares its timeout, and was seen waiting that long: its own WAIT to ABORT (one report,
+ *   its own clock) and the client's span (the run clock; the request came before WAIT and the
+ *   answer after ABORT) both last at least the timeout. A timeout with every vote in, or
+ *   sooner than the timeout it declares, is a coordinator that aborted for nothing;
+ * - "vote-abort": when the voter is a participant whose reports show it deciding ABORT without
+ *   ever being READY (it never voted commit: the source lets a participant abort on its own
+ *   before voting, e.g. asked by a peer while still in INIT);
+ * - anything else ("recovered" with no fault active, a cause it does not know): never.
+ */
+function abortExcuse(
+  txn: Txn,
+  cause: ObservedAbortCause,
+  nodes: Map<string, NodeTxn>,
+): "timeout" | "abort-vote" | { why: string } {
+  if (cause.cause === "timeout") {
+    const missing = (cause.missing ?? []).filter((p) => txn.participants.includes(p));
+    if (missing.length === 0)
+      return {
+        why: "the coordinator reports a vote timeout, yet names no participant's vote as missing",
+      };
+    const timeout = cause.timeoutMs;
+    if (timeout === undefined || !(timeout > 0))
+      return { why: "the coordinator reports a vote timeout but not how long it is" };
+    if (cause.waitedMs === undefined)
+      return { why: "the coordinator reports a vote timeout, but no WAIT before its ABORT" };
+    if (cause.waitedMs + CLOCK_GRAIN_MS < timeout)
+      return {
+        why: `the coordinator reports a vote timeout after ${Math.round(cause.waitedMs)} ms in WAIT, short of its ${timeout} ms timeout`,
+      };
+    const clientMs = txn.completeMs! - txn.invokeMs;
+    if (clientMs + CLOCK_GRAIN_MS < timeout)
+      return {
+        why: `the coordinator reports a vote timeout, but the client had its answer ${Math.round(clientMs)} ms after asking, short of the ${timeout} ms timeout`,
+      };
+    return "timeout";
+  }
+  if (cause.cause === "vote-abort") {
+    const voter = cause.from;
+    if (voter === undefined || !txn.participants.includes(voter))
+      return {
+        why: `the coordinator reports an abort vote from ${voter ?? "no one"}, not a participant`,
+      };
+    const said = nodes.get(voter);
+    if (said?.ready !== undefined)
+      return {
+        why: `the coordinator reports an abort vote from ${voter}, which reported READY (a commit vote)`,
+      };
+    if (said?.firstDecision !== "abort")
+      return {
+        why: `the coordinator reports an abort vote from ${voter}, which no report shows aborting`,
+      };
+    return "abort-vote";
+  }
+  if (cause.cause === "recovered")
+    return {
+      why: "the coordinator aborted it on a restart (found in WAIT) while no fault was active",
+    };
+  return {
+    why: `the coordinator aborted it for a cause the checker does not excuse: ${cause.cause}`,
+  };
+}
+
+/** For coordinators that do not say why they aborted (no `aborts` in their reports): true when
+ *  the reports show the coordinator's ABORT before some participant's READY. Without the
+ *  coordinator's decision or a participant's READY on record, nothing excuses the abort.
+ *  Each time is mapped onto the run clock by its own report's offset, which counts the reply's
+ *  latency whole; on a loaded machine that is tens to hundreds of ms and differs per report,
+ *  so a READY a little after the ABORT on the nodes' clocks can map before it (and be held
+ *  against the protocol): the reason coordinators now say why. */
 function voteCameLate(txn: Txn, seen: Observations, coordinator: string): boolean {
   const nodes = seen.byTxn.get(txn.id);
   const decidedMs = nodes?.get(coordinator)?.firstDecisionMs;

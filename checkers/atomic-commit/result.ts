@@ -33,8 +33,14 @@ export interface AtomicCommitResult extends CheckResult {
     /** Aborts judged: all votes true, a definite outcome, no fault overlapping. */
     judged: number;
     excludedByFaults: number;
-    /** Aborts where a participant reached READY only after the coordinator's ABORT. */
+    /** Aborts where a participant reached READY only after the coordinator's ABORT (judged so
+     *  only for a coordinator that does not say why it aborted). */
     excludedAsLateVotes: number;
+    /** Aborts the coordinator made at its vote timeout (its `aborts` says so, and its WAIT and
+     *  the client's wait lasted the timeout): a vote arrived late, a timing failure. */
+    excludedAsTimeouts: number;
+    /** Aborts on the vote_abort of a participant that never voted commit. */
+    excludedAsAbortVotes: number;
     violations: number;
     txns: TrivialAbort[];
   };

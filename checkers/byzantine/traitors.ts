@@ -1,49 +1,42 @@
-// Who was a traitor, and when: the `byzantine` nemesis's windows read back from a history
-// (the issue-9 contract, docs/checkers.md "Byzantine faults in a history"). A node is faulty
-// for an operation or instance if it was a traitor at any moment between the instance's first
-// invoke and its last completion.
-//
-// The nemesis records a window as `start-byzantine` (an invoke, then an info with the
-// behaviours) and `stop-byzantine` (an invoke, then an info once healed), `value` naming the
-// traitors. A window is counted from the first record that starts it (the invoke: the fault
-// may take effect from then on) to the info that ends its heal; a window never stopped lasts
-// to the end of the history.
+// Which nodes were traitors, and when, as the `byzantine` nemesis records it in the history
+// (docs: the issue-9 contract): a window opens at the `invoke` of start-byzantine (the nodes
+// named by its `info`) and closes at the `info` of stop-byzantine, or at the end of the
+// history if it was never stopped. A checker treats a node as faulty for an instance if it was
+// a traitor at any moment between the instance's first invoke and its last completion.
 import type { Op } from "../../histories/op.ts";
 
-const START = "start-byzantine";
-const STOP = "stop-byzantine";
-
-function nodesOf(op: Op): string[] {
-  return Array.isArray(op.value) ? op.value.filter((n): n is string => typeof n === "string") : [];
-}
-
-/** Each traitor's windows, [startNs, endNs], in order. */
+/** Each traitor's windows, [startNs, endNs], in history order. */
 export function traitorWindows(history: Op[]): Map<string, Array<[number, number]>> {
   const windows = new Map<string, Array<[number, number]>>();
-  /** Open windows: node -> start time. */
   const open = new Map<string, number>();
-  let endNs = 0;
-  const close = (node: string, at: number) => {
+  let invokedAt: number | undefined;
+  const end = history.length > 0 ? history[history.length - 1]!.time : 0;
+  for (const op of history) {
+    if (op.process !== "nemesis") continue;
+    if (op.f === "start-byzantine") {
+      if (op.type === "invoke") {
+        invokedAt = op.time;
+        continue;
+      }
+      for (const node of nodesOf(op.value))
+        if (!open.has(node)) open.set(node, invokedAt ?? op.time);
+      invokedAt = undefined;
+    } else if (op.f === "stop-byzantine" && op.type !== "invoke") {
+      const stopped = Array.isArray(op.value) ? nodesOf(op.value) : [...open.keys()];
+      for (const node of stopped) close(node, op.time);
+    }
+  }
+  for (const node of [...open.keys()]) close(node, end);
+  return windows;
+
+  function close(node: string, at: number): void {
     const from = open.get(node);
     if (from === undefined) return;
     open.delete(node);
-    const list = windows.get(node) ?? [];
-    list.push([from, Math.max(from, at)]);
-    windows.set(node, list);
-  };
-  for (const op of history) {
-    endNs = Math.max(endNs, op.time);
-    if (op.process !== "nemesis") continue;
-    if (op.f === START) {
-      for (const node of nodesOf(op)) if (!open.has(node)) open.set(node, op.time);
-    } else if (op.f === STOP && op.type !== "invoke") {
-      // A stop that names no node ends every open window (it healed them all).
-      const nodes = nodesOf(op);
-      for (const node of nodes.length > 0 ? nodes : [...open.keys()]) close(node, op.time);
-    }
+    let list = windows.get(node);
+    if (!list) windows.set(node, (list = []));
+    list.push([from, at]);
   }
-  for (const node of [...open.keys()]) close(node, endNs);
-  return windows;
 }
 
 /** The nodes that were traitors at any moment of [fromNs, toNs]. */
@@ -53,7 +46,12 @@ export function faultyDuring(
   toNs: number,
 ): Set<string> {
   const faulty = new Set<string>();
-  for (const [node, spans] of windows)
-    if (spans.some(([start, end]) => start <= toNs && end >= fromNs)) faulty.add(node);
+  for (const [node, list] of windows)
+    if (list.some(([start, end]) => start <= toNs && end >= fromNs)) faulty.add(node);
   return faulty;
+}
+
+function nodesOf(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }

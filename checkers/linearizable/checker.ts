@@ -15,7 +15,10 @@ export const linearizableChecker: Checker = {
       throw new UserError(
         `The linearizable checker needs a model, one of: ${Object.keys(MODELS).join(", ")}${model === undefined ? "" : ` (got ${JSON.stringify(model)})`}.`,
       );
-    return checkLinearizable(history, {
+    // Ops of other kinds a workload records beside the model's (pbft's executed logs).
+    const ignore = Array.isArray(options.ignore) ? new Set(options.ignore as unknown[]) : undefined;
+    const ops = ignore ? history.filter((op) => !ignore.has(op.f)) : history;
+    return checkLinearizable(ops, {
       model,
       init: options.init,
       nilRead: options.nilRead as NilRead | undefined,

@@ -63,6 +63,7 @@ export async function runTest(spec: RunSpec, deps: RunDeps): Promise<RunOutcome>
   const nodeNames = Array.from({ length: spec.nodes }, (_, i) => `n${i + 1}`);
   const workload = deps.getWorkload(spec.workload, {
     nodes: nodeNames,
+    ...(target.executedLog ? { executedLog: true } : {}),
     ...(spec.keys !== undefined ? { keys: spec.keys } : {}),
   });
   checkCompatible(spec, target, workload.name);

@@ -83,7 +83,13 @@ export function atomicCommitWorkload(
         request: () => ({ type: "txn_states" }),
         ok: (_op, reply) => ({
           type: "ok",
-          value: { role: reply.role, now: reply.now, txns: reply.txns ?? {} },
+          value: {
+            role: reply.role,
+            now: reply.now,
+            txns: reply.txns ?? {},
+            // The coordinator's reasons for its aborts, when it gives them (non-triviality).
+            ...(reply.aborts !== undefined ? { aborts: reply.aborts } : {}),
+          },
         }),
       },
     }),

@@ -20,7 +20,11 @@ export const workloads: Record<string, WorkloadEntry> = {
       "read/write/cas of unique values on 3 keys (fresh keys every 2 minutes); linearizable per key",
     operations: ["read", "write", "cas"],
     keys: 3,
-    create: (ctx) => linKvWorkload(ctx.keys !== undefined ? { keys: ctx.keys } : {}),
+    create: (ctx) =>
+      linKvWorkload({
+        ...(ctx.keys !== undefined ? { keys: ctx.keys } : {}),
+        ...(ctx.executedLog ? { executedLogOf: ctx.nodes } : {}),
+      }),
   },
   echo: {
     description: "echo random strings; every ok echo returns exactly what was sent",

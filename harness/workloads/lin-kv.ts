@@ -3,6 +3,7 @@
 import { UserError } from "../../core/errors.ts";
 import { ERRORS } from "../../targets/host/errors.ts";
 import { once, type Gen, type OpSpec } from "../generator/gen.ts";
+import { EXECUTED_LOG_F } from "../../checkers/replica-agreement/index.ts";
 import type { Rng } from "../../core/rng.ts";
 import { codecOf, errorCode, errorCompletion } from "./messages.ts";
 import type { Workload } from "./types.ts";
@@ -12,6 +13,10 @@ export interface LinKvOptions {
   keys?: number;
   /** How long a set of keys is used before the next set replaces it (ms). */
   keyLifetimeMs?: number;
+  /** Nodes that tell what they executed (a replicated state machine such as pbft): after the
+   *  final reads each is asked for its executed log (two rounds: a node restarting late gets
+   *  a second chance), and the replica-agreement checker compares the logs. */
+  executedLogOf?: string[];
 }
 
 /** Keys are replaced by fresh ones every two minutes: each key's history stays short, so a
@@ -65,15 +70,26 @@ export function linKvWorkload(opts: LinKvOptions = {}): Workload {
         return { f, key, value: [expected, value] };
       }
     },
-    // The final reads read the keys in use when the final phase starts.
+    // The final reads read the keys in use when the final phase starts; then, for a target
+    // that tells, every node's executed log.
     final: () => {
       let reads: Gen | undefined;
+      const logs = [0, 1].flatMap(() =>
+        (opts.executedLogOf ?? []).map((node): OpSpec => ({ f: EXECUTED_LOG_F, node })),
+      );
       return {
         next: (ctx) =>
-          (reads ??= once(keysAt(ctx.elapsedMs).map((key) => ({ f: "read", key })))).next(ctx),
+          (reads ??= once([
+            ...keysAt(ctx.elapsedMs).map((key): OpSpec => ({ f: "read", key })),
+            ...logs,
+          ])).next(ctx),
       };
     },
     messages: codecOf("lin-kv", {
+      [EXECUTED_LOG_F]: {
+        request: () => ({ type: "executed_log" }),
+        ok: (_op, reply) => ({ type: "ok", value: reply.log }),
+      },
       read: {
         request: (op) => ({ type: "read", key: op.key }),
         ok: (_op, reply) => ({ type: "ok", value: reply.value }),
@@ -95,6 +111,12 @@ export function linKvWorkload(opts: LinKvOptions = {}): Workload {
         },
       },
     }),
-    checkers: [{ checker: "linearizable", options: { model: "kv" } }, { checker: "progress" }],
+    checkers: opts.executedLogOf
+      ? [
+          { checker: "linearizable", options: { model: "kv", ignore: [EXECUTED_LOG_F] } },
+          { checker: "progress" },
+          { checker: "replica-agreement" },
+        ]
+      : [{ checker: "linearizable", options: { model: "kv" } }, { checker: "progress" }],
   };
 }

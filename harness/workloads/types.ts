@@ -10,6 +10,9 @@ export interface WorkloadContext {
   nodes: string[];
   /** How many keys, for a workload that has keys (lin-kv); absent: the workload's own. */
   keys?: number;
+  /** The target tells what each replica executed (Target.executedLog): state machine
+   *  workloads then ask every node for it at the end, for the replica-agreement checker. */
+  executedLog?: boolean;
 }
 
 export interface Workload {

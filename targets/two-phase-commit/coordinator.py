@@ -12,6 +12,13 @@ Recovery (at start, from the journal): a transaction still in WAIT was never dec
 aborted now and the abort sent; a decided one not yet acknowledged by everyone has its
 decision sent again until it is.
 
+Why it aborted: its states reply carries, beside the transitions, `aborts`: per aborted
+transaction the cause ({"cause": "timeout", "missing": [...], "timeoutMs": 500} at the vote
+timeout, {"cause": "vote-abort", "from": "n3"} on a participant's vote_abort, {"cause":
+"recovered"} when a restart found it in WAIT). The checker excuses a timeout abort of an
+all-commit transaction as a timing failure (a vote that arrived after the timeout), so the
+cause is journaled with the decision and survives a restart.
+
 Variant no-decision-log: the decision is sent without being journaled, so after a restart
 the coordinator finds WAIT and aborts a transaction it may already have committed.
 """
@@ -37,6 +44,8 @@ class CoordinatorTxn(Txn):
         self.deadline = None
         self.unacked = set()
         self.resend_delay = DECISION_RESEND_FIRST
+        # Why it aborted (see the module's docstring), for the states reply.
+        self.abort_cause = None
 
 
 class Coordinator(Role):
@@ -99,7 +108,8 @@ class Coordinator(Role):
             return
         if time.monotonic() >= txn.deadline:
             missing = [p for p in txn.participants if p not in txn.voted_commit]
-            self.decide(txn, ABORT, f"no vote from {', '.join(missing)} in time")
+            why = {"cause": "timeout", "missing": missing, "timeoutMs": int(VOTE_TIMEOUT * 1000)}
+            self.decide(txn, ABORT, f"no vote from {', '.join(missing)} in time", why)
         else:
             self.request_votes(txn)  # votes or requests may have been lost: ask again
 
@@ -115,12 +125,13 @@ class Coordinator(Role):
         txn = self.txns.get(msg["body"].get("txn"))
         if txn is None or txn.state != "WAIT" or msg["src"] not in txn.participants:
             return
-        self.decide(txn, ABORT, f"{msg['src']} voted abort")
+        self.decide(txn, ABORT, f"{msg['src']} voted abort", {"cause": "vote-abort", "from": msg["src"]})
 
     # -- phase 2 ------------------------------------------------------------------------------
-    def decide(self, txn, decision, why):
+    def decide(self, txn, decision, why, abort_cause=None):
         txn.cancel_timer()
-        self.transition(txn, decision, durable=self.log_decision)
+        extra = {"abort_cause": abort_cause} if abort_cause is not None else {}
+        self.transition(txn, decision, durable=self.log_decision, **extra)
         if decision == ABORT:
             self.rt.log(f"{txn.id}: ABORT: {why}")
         txn.unacked = set(txn.participants)
@@ -167,12 +178,22 @@ class Coordinator(Role):
         if txn is not None and txn.state in DECIDED:
             self.rt.send(msg["src"], {"type": "decision_state", "txn": txn.id, "state": txn.state})
 
+    # -- reports --------------------------------------------------------------------------------
+    def states(self):
+        reply = super().states()
+        reply["aborts"] = {
+            t.id: t.abort_cause
+            for t in self.txns.values()
+            if t.state == ABORT and t.abort_cause is not None
+        }
+        return reply
+
     # -- restart --------------------------------------------------------------------------------
     def recover(self):
         for txn in self.txns.values():
             if txn.state == "WAIT":
                 # Crashed before deciding (or, no-decision-log, before remembering it).
-                self.decide(txn, ABORT, "recovered in WAIT")
+                self.decide(txn, ABORT, "recovered in WAIT", {"cause": "recovered"})
             elif txn.state in DECIDED and not txn.done:
                 txn.unacked = set(txn.participants)
                 txn.resend_delay = DECISION_RESEND_FIRST

@@ -82,6 +82,8 @@ class Role:
                 txn.participants = list(record["participants"])
             if "coordinator" in record:
                 txn.coordinator = record["coordinator"]
+            if "abort_cause" in record:
+                txn.abort_cause = record["abort_cause"]
 
     def recover(self):
         """Act on what replay() found (the recovery table)."""
