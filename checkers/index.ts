@@ -14,6 +14,7 @@ import { setConvergenceChecker } from "./set-convergence/index.ts";
 import { counterChecker } from "./counter/index.ts";
 import { bankChecker } from "./bank/index.ts";
 import { atomicCommitChecker } from "./atomic-commit/index.ts";
+import { agreementChecker } from "./agreement/index.ts";
 import { replicaAgreementChecker } from "./replica-agreement/index.ts";
 
 export type { Checker, CheckerSpec, CheckBudget, CheckerOptions } from "./checker.ts";
@@ -37,6 +38,7 @@ for (const checker of [
   counterChecker,
   bankChecker,
   atomicCommitChecker,
+  agreementChecker,
   replicaAgreementChecker,
 ])
   registerChecker(checker);

@@ -1,5 +1,6 @@
 // Every target Faultline knows, by name (docs/targets.md explains how to add one).
 import { UserError } from "../core/errors.ts";
+import { byzantineAgreement } from "./byzantine-agreement/index.ts";
 import { paxos } from "./paxos/index.ts";
 import { pbft } from "./pbft/index.ts";
 import { etcd } from "./etcd/index.ts";
@@ -20,6 +21,7 @@ export const targets: Record<string, Target> = {
   [etcd.name]: etcd,
   [primaryBackup.name]: primaryBackup,
   [chain.name]: chain,
+  [byzantineAgreement.name]: byzantineAgreement,
   [pbft.name]: pbft,
 };
 

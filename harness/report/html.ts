@@ -24,6 +24,7 @@ import { checkerSections, type ReportSection } from "./sections.ts";
 import { latencyByKind } from "./quantiles.ts";
 // Checker sections register themselves when imported.
 import "./timeline.ts";
+import "./agreement-instances.ts";
 
 export interface ReportInput {
   title: string;

@@ -1,6 +1,7 @@
 // Every workload by name (docs/running.md lists them with their checkers). To add one: a file
 // beside this one exporting a Workload factory, and one entry below.
 import { UserError } from "../../core/errors.ts";
+import { agreementWorkload } from "./agreement.ts";
 import { atomicCommitWorkload } from "./atomic-commit.ts";
 import { broadcastWorkload } from "./broadcast.ts";
 import { counterWorkload } from "./counter.ts";
@@ -70,6 +71,12 @@ export const workloads: Record<string, WorkloadEntry> = {
       "bank transfers between participants' accounts through the coordinator (the first node), and balances of each participant; money conserved, no overdraft, each transfer all or nothing",
     operations: ["transfer", "balances", "recovery"],
     create: (ctx) => transferWorkload(ctx),
+  },
+  agreement: {
+    description:
+      "instances of Byzantine agreement: a T/F value to a rotating primary, then every node asked what it stored; BA1, BA2, termination, stable",
+    operations: ["propose", "read_decision"],
+    create: (ctx) => agreementWorkload(ctx),
   },
 };
 
