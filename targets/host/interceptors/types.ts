@@ -1,18 +1,10 @@
 // What every interceptor shares: the message it sees, how it passes messages on, and what it
 // may know about the node and the run.
 
-export interface Body {
-  type: string;
-  msg_id?: number;
-  in_reply_to?: number;
-  [field: string]: unknown;
-}
+import type { Body, Message } from "../../lib/node.ts";
 
-export interface Message {
-  src: string;
-  dest: string;
-  body: Body;
-}
+// The node protocol's own message shapes (targets/lib/node.ts), re-exported for the rules.
+export type { Body, Message };
 
 /** A message on its way out, and how long it waits before it leaves. */
 export interface Outgoing {
