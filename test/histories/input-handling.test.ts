@@ -126,16 +126,20 @@ test("SIGINT while the CLI is still loading exits 6, as an interrupt later does"
     cwd: ROOT,
     env: { FAULTLINE_FROM_SOURCE: "1" },
   });
-  // Wait until the early hook is in (it names the process "faultline"), not a fixed time: on
-  // a busy machine node itself may not have started 400 ms after the spawn.
+  // Wait until the early hook is in (it names the Node process "faultline"), not a fixed
+  // time: on a busy machine node itself may not have started 400 ms after the spawn. The
+  // bash script bin/faultline is named "faultline" too, so the executable must be node.
   const hooked = () => {
     try {
-      return /^Name:\s+faultline$/m.test(fs.readFileSync(`/proc/${child.pid}/status`, "utf8"));
+      const exe = fs.readlinkSync(`/proc/${child.pid}/exe`);
+      const status = fs.readFileSync(`/proc/${child.pid}/status`, "utf8");
+      return /\/node[^/]*$/.test(exe) && /^Name:\s+faultline$/m.test(status);
     } catch {
       return false;
     }
   };
-  for (let i = 0; i < 500 && !hooked(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 1000 && !hooked(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(hooked(), "the CLI's Node process never took the name faultline within 10 s");
   await new Promise((r) => setTimeout(r, 100));
   child.kill("SIGINT");
   const r = await child;
