@@ -60,8 +60,14 @@ async function overhead(): Promise<void> {
       Array.from({ length: CONCURRENCY }, () => target.client(cluster, node, workload.messages)),
     );
     let next = 0;
+    // The control process's CPU per op on each side (µs): the node under test shares the 2
+    // cores with it, so every µs the harness spends is taken from the node.
+    const bareCpu: number[] = [];
+    const harnessCpu: number[] = [];
+    const cpuMicros = (u: NodeJS.CpuUsage) => u.user + u.system;
     const bareSlice = async (): Promise<number> => {
       let done = 0;
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const end = t0 + SLICE_MS;
       await Promise.all(
@@ -72,6 +78,7 @@ async function overhead(): Promise<void> {
           }
         }),
       );
+      bareCpu.push(cpuMicros(process.cpuUsage(cpu0)) / done);
       return done / ((performance.now() - t0) / 1000);
     };
 
@@ -101,8 +108,10 @@ async function overhead(): Promise<void> {
     progress.start();
     const harnessSlice = async (): Promise<number> => {
       const before = completed;
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       await pool.run(timeLimit(SLICE_MS, p.main), new AbortController().signal);
+      harnessCpu.push(cpuMicros(process.cpuUsage(cpu0)) / (completed - before));
       return (completed - before) / ((performance.now() - t0) / 1000);
     };
 
@@ -140,6 +149,9 @@ async function overhead(): Promise<void> {
     );
     console.log(
       `  harness vs bare, median of pair ratios: ${pct(ratio)}  (quartiles ${pct(quantile(ratios, 0.25))} .. ${pct(quantile(ratios, 0.75))}; target: >= 5000 ops/s and no more than 10% below)`,
+    );
+    console.log(
+      `  control process CPU per op: bare ${median(bareCpu.slice(1)).toFixed(1)} µs, harness ${median(harnessCpu.slice(1)).toFixed(1)} µs (medians)`,
     );
     console.log(`  load average at the end: ${loadavg()[0]!.toFixed(1)}`);
   } finally {
