@@ -31,11 +31,16 @@ export class HistoryWriter {
     return new HistoryWriter(path, fs.openSync(path, "w"));
   }
 
-  /** Records one op; returns it with its index. Written within a few milliseconds. */
+  /** Records one op; returns it with its index (the same object, given its index: a copy
+   *  per op was a fifth of the harness's own time per op). Written within a few milliseconds. */
   append(op: Omit<Op, "index">): Op {
     if (this.closed) throw new Error(`HistoryWriter for ${this.path} is closed`);
-    const full = { index: this.nextIndex++, ...op } as Op;
-    const line = JSON.stringify(full) + "\n";
+    const index = this.nextIndex++;
+    // "index" first on the line, as readers of the file expect to see it.
+    const rest = JSON.stringify(op);
+    const line = `{"index":${index}${rest.length > 2 ? "," : ""}${rest.slice(1)}\n`;
+    const full = op as Op;
+    full.index = index;
     this.buffer.push(line);
     this.bufferedBytes += line.length;
     if (this.bufferedBytes >= FLUSH_BYTES) this.flushSync();
