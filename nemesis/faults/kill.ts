@@ -122,7 +122,7 @@ export const kill: Fault<PlannedKill> = {
       await sleep(FREEZE_LEAD_MS);
     }
     await onEach(fault.nodes, (n) => cluster.kill(n));
-    if (fault.crashLoop) crashLoops.set(fault, startCrashLoop(fault, fault.crashLoop, ctx));
+    if (fault.crashLoop) crashLoops.set(fault, startCrashLoop(fault, ctx));
   },
 
   async heal(fault, ctx) {
@@ -189,19 +189,16 @@ export const kill: Fault<PlannedKill> = {
 };
 
 /** Restart and kill `fault.nodes` again and again until stopped (the nodes start killed). */
-function startCrashLoop(
-  fault: PlannedKill,
-  { downMs, upMs }: { downMs: number; upMs: number },
-  { cluster }: FaultContext,
-): CrashLoop {
+function startCrashLoop(fault: PlannedKill, { cluster }: FaultContext): CrashLoop {
+  const phases = fault.crashLoop!;
   const stop = new AbortController();
   const done = (async () => {
     let crashes = 1;
     while (!stop.signal.aborted) {
-      await sleep(downMs, stop.signal);
+      await sleep(phases.downMs, stop.signal);
       if (stop.signal.aborted) break;
       await onEach(fault.nodes, (n) => cluster.start(n));
-      await sleep(upMs, stop.signal);
+      await sleep(phases.upMs, stop.signal);
       if (stop.signal.aborted) break;
       await onEach(fault.nodes, (n) => cluster.kill(n));
       crashes++;

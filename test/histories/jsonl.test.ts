@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import fc from "fast-check";
-import { HistoryWriter, parseJsonl, readHistory } from "../../histories/jsonl.ts";
+import { HistoryWriter, opLine, parseJsonl, readHistory } from "../../histories/jsonl.ts";
 import { UserError } from "../../core/errors.ts";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "faultline-jsonl-"));
@@ -119,6 +119,30 @@ test("the in-memory parser never crashes on random or truncated input", () => {
   const sample = `{"index":0,"time":0,"process":1,"type":"invoke","f":"cas","value":[1,2],"key":"a"}\n{"index":1,"time":9,"process":1,"type":"ok","f":"cas","value":[1,2],"key":"a"}\n`;
   fc.assert(
     fc.property(mangled(sample), (text) => parsesOrRefuses(() => parseJsonl(text, "h.jsonl"))),
+    { numRuns: 2000 },
+  );
+});
+
+test("a history line is exactly what JSON.stringify writes, with index first", () => {
+  const value = fc.oneof(
+    fc.double(),
+    fc.string(),
+    fc.string({ unit: "binary" }), // lone surrogates, quotes, control characters
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.boolean(),
+    fc.jsonValue(),
+    fc.func(fc.integer()),
+  );
+  // Op fields are names, never array indexes (which JavaScript orders before all other keys).
+  const name = fc.string().filter((k) => !/^(0|[1-9]\d*)$/.test(k));
+  const op = fc.dictionary(fc.oneof(name, fc.constantFrom("time", "f", "index")), value);
+  fc.assert(
+    fc.property(fc.nat(), op, (index, o) => {
+      // index first, with its own value even if the op held another
+      const expected = JSON.stringify(Object.assign({ index }, o, { index })) + "\n";
+      assert.equal(opLine(index, o), expected);
+    }),
     { numRuns: 2000 },
   );
 });

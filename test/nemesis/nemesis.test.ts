@@ -353,3 +353,40 @@ test("a staggered kill does not hand over from a fixed leader (a coordinator is 
   const healed = rec.ops.filter((o) => o.process === "nemesis" && o.f === "start");
   assert.deepEqual(healed.at(-1)?.detail, { restartedLeader: "n5" });
 });
+
+test("a leader kill of a fixed coordinator is a crash loop until it stops; an elected leader is killed once", async () => {
+  const [start, stop] = planSchedule({
+    seed: 1,
+    kinds: ["kill"],
+    nodes: ["n1", "n2", "n3", "n4", "n5"],
+    intervalSeconds: 0.01,
+    timeLimitSeconds: 1,
+  }).filter((e) => e.fault.kind === "kill" && e.fault.who === "leader");
+  assert.ok(start && stop, "the rotation has a leader kill");
+  for (const fixedLeader of [true, false]) {
+    const calls: string[] = [];
+    const rec = memoryRecorder();
+    const target = { leader: async () => "n1", fixedLeader };
+    const nemesis = new Nemesis(fakeCluster(calls), target, rec, new RunClock());
+    await nemesis.run([{ ...start, atMs: 0 }], new AbortController().signal);
+    const applied = rec.ops.find((o) => o.type === "invoke" && o.f === "kill")!
+      .fault as PlannedFault;
+    assert.equal(applied.kind === "kill" && applied.crashLoop !== undefined, fixedLeader);
+    if (applied.kind === "kill" && applied.crashLoop) {
+      // Short phases for the test (the loop reads them from the fault as applied).
+      applied.crashLoop.downMs = 20;
+      applied.crashLoop.upMs = 20;
+    }
+    await new Promise((r) => setTimeout(r, fixedLeader ? 1500 : 50));
+    await nemesis.healAll();
+    const kills = calls.filter((c) => c === "kill n1").length;
+    assert.equal(calls.at(-2), "start n1", calls.join(" | ")); // healed: up, then the network
+    if (!fixedLeader) {
+      assert.equal(kills, 1);
+      continue;
+    }
+    assert.ok(kills >= 2, `killed ${kills} times: ${calls.join(" | ")}`);
+    const healed = rec.ops.filter((o) => o.f === "start" && o.type === "info").at(-1);
+    assert.deepEqual(healed?.detail, { crashes: kills });
+  }
+});
