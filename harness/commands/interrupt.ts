@@ -1,10 +1,8 @@
-// Ctrl-C for commands that make runs one after another (replay, shrink), as `faultline run`
-// handles it: the first SIGINT/SIGTERM stops the current run (healed, torn down, stored as
+// Ctrl-C for the commands that make runs (run, replay, shrink): the first SIGINT/SIGTERM stops the current run (healed, torn down, stored as
 // incomplete) and the command ends; a second quits at once, saying what is left behind.
 import { EXIT } from "../../core/errors.ts";
 import type { RunStatus } from "../run/orchestrate.ts";
 import { exitWhenFlushed } from "../exit.ts";
-import { leftBehind } from "./run.ts";
 
 export interface Interruptible {
   signal: AbortSignal;
@@ -34,4 +32,16 @@ export async function withInterrupt<T>(fn: (i: Interruptible) => Promise<T>): Pr
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** What quitting now leaves behind, and the commands that deal with it. */
+export function leftBehind(status: RunStatus): string {
+  const cluster =
+    status.clusterId && status.clusterLive
+      ? `Cluster ${status.clusterId} may still be running (its containers, network and fault rules): \`faultline clean --id ${status.clusterId}\` removes it.`
+      : "No cluster is left running.";
+  const dir = status.dir
+    ? ` The partial history is in ${status.dir} (\`faultline check ${status.dir}\`).`
+    : "";
+  return cluster + dir;
 }

@@ -12,7 +12,7 @@ import { FAULT_KINDS, parseFaultKinds } from "../../nemesis/schedule.ts";
 import { runTest, type RunStatus } from "../run/orchestrate.ts";
 import { writeOutFile } from "../run/artifacts.ts";
 import { junitDocument, type JunitSuite } from "../report/junit.ts";
-import { exitWhenFlushed } from "../exit.ts";
+import { withInterrupt } from "./interrupt.ts";
 import { RUN_DEFAULTS, validateSpec, type RunSpec } from "../run/spec.ts";
 import { summaryLines } from "../report/summary.ts";
 
@@ -170,23 +170,8 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
   const seed = args.seed ?? Math.floor(Math.random() * 2 ** 31);
   // First SIGINT/SIGTERM: stop, heal, tear down, store as incomplete. A second: leave now,
   // saying what is left and how to remove it.
-  const interrupt = new AbortController();
-  let status: RunStatus = { clusterLive: false };
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (interrupt.signal.aborted) {
-      console.error(`faultline: ${sig} again: quitting at once. ${leftBehind(status)}`);
-      void exitWhenFlushed(EXIT.interrupted);
-      return;
-    }
-    console.error(
-      `\nfaultline: ${sig}: stopping the run, healing faults and tearing down (again to quit at once)...`,
-    );
-    interrupt.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  const suites: JunitSuite[] = [];
-  try {
+  return withInterrupt(async (interrupt) => {
+    const suites: JunitSuite[] = [];
     let worst: ExitCode = EXIT.valid;
     for (let i = 0; i < args["test-count"]; i++) {
       const spec: RunSpec = {
@@ -217,7 +202,8 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
       console.error(
         `faultline: run ${i + 1}/${args["test-count"]}: ${spec.target}${spec.variant ? `/${spec.variant}` : ""}, ${spec.nodes} nodes, ${spec.workload}, nemesis ${spec.nemesis.join(",") || "none"}, ${spec.timeLimitSeconds}s, seed ${spec.seed}`,
       );
-      status = { clusterLive: false };
+      const status: RunStatus = { clusterLive: false };
+      interrupt.status = status;
       const outcome = await runTest(spec, {
         getTarget: (name) => (name === target.name ? target : getTarget(name)),
         getWorkload,
@@ -233,22 +219,7 @@ async function runFromArgs(args: RunArgs): Promise<ExitCode> {
     }
     if (args.junit !== undefined && suites.length > 0) console.log(`JUnit: ${args.junit}`);
     return worst;
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
-}
-
-/** What quitting now leaves behind, and the commands that deal with it. */
-export function leftBehind(status: RunStatus): string {
-  const cluster =
-    status.clusterId && status.clusterLive
-      ? `Cluster ${status.clusterId} may still be running (its containers, network and fault rules): \`faultline clean --id ${status.clusterId}\` removes it.`
-      : "No cluster is left running.";
-  const dir = status.dir
-    ? ` The partial history is in ${status.dir} (\`faultline check ${status.dir}\`).`
-    : "";
-  return cluster + dir;
+  });
 }
 
 /** The target a run's flags name: --bin's program, or --target's. */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { readHistory } from "../../histories/jsonl.ts";
 import { getWorkload } from "../../harness/workloads/index.ts";
 import { runTest, type RunDeps, type RunStatus } from "../../harness/run/orchestrate.ts";
-import { leftBehind } from "../../harness/commands/run.ts";
+import { leftBehind } from "../../harness/commands/interrupt.ts";
 import { RUN_DEFAULTS, type RunSpec } from "../../harness/run/spec.ts";
 import { prefixClosedSpecs } from "../../harness/run/live-check.ts";
 import { Progress } from "../../harness/report/progress.ts";
