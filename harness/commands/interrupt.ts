@@ -1,5 +1,6 @@
-// Ctrl-C for the commands that make runs (run, replay, shrink): the first SIGINT/SIGTERM stops the current run (healed, torn down, stored as
-// incomplete) and the command ends; a second quits at once, saying what is left behind.
+// Ctrl-C for the commands that make runs (run, replay, shrink): the first SIGINT/SIGTERM
+// stops the current run (healed, torn down, stored as incomplete) and the command ends; a
+// second quits at once, saying what is left behind.
 import { EXIT } from "../../core/errors.ts";
 import type { RunStatus } from "../run/orchestrate.ts";
 import { exitWhenFlushed } from "../exit.ts";

@@ -61,7 +61,8 @@ const crashLoops = new WeakMap<PlannedKill, CrashLoop>();
 
 interface CrashLoop {
   stop: AbortController;
-  /** Resolves when the loop has stopped: with how many times it killed the node. */
+  /** Resolves when the loop has stopped: with how many times it killed the node (-1: a start
+   *  or kill failed and the loop gave up). */
   done: Promise<number>;
 }
 

@@ -36,9 +36,9 @@ export const postgres2pc: Target = {
   defaultTimeoutMs: 5000,
   workloads: ["transfer"],
   // Crashes only: the coordinator's crash between its decision and the participants hearing
-  // it is what atomic commit must survive, and every kill of the rotation but two hits n1
-  // (a "leader" kill is a crash loop of n1). Partitions mostly make transfers abort; with
-  // them in turn a 60 s run had three kills.
+  // it is what atomic commit must survive. Three of the kill rotation's six shapes always hit
+  // n1 (leader-majority, leader: a crash loop of n1, all), the other three by chance.
+  // Partitions mostly make transfers abort; with them in turn a 60 s run had three kills.
   defaultNemesis: ["kill"],
   variants: postgres2pcVariants,
   async clusterSpec(opts) {
