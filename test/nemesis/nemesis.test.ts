@@ -141,14 +141,19 @@ test("a fault that fails to apply is recorded with its error and still healed", 
 });
 
 /** A 5-node schedule of one staggered kill (its start and stop), with its waits cut to 10 ms. */
-function staggeredKill() {
-  const [start, stop] = planSchedule({
+/** The kill rotation on five nodes, squeezed into a second: its events, starts and stops. */
+function killRotation(): NemesisEvent[] {
+  return planSchedule({
     seed: 1,
     kinds: ["kill"],
     nodes: ["n1", "n2", "n3", "n4", "n5"],
     intervalSeconds: 0.01,
     timeLimitSeconds: 1,
   });
+}
+
+function staggeredKill() {
+  const [start, stop] = killRotation();
   assert.ok(start!.fault.kind === "kill" && start!.fault.freeze, "the first kill is staggered");
   start!.fault.freeze.resumeAfterMs = 10;
   start!.fault.freeze.handoverMs = 10;
@@ -355,13 +360,9 @@ test("a staggered kill does not hand over from a fixed leader (a coordinator is 
 });
 
 test("a leader kill of a fixed coordinator is a crash loop until it stops; an elected leader is killed once", async () => {
-  const [start, stop] = planSchedule({
-    seed: 1,
-    kinds: ["kill"],
-    nodes: ["n1", "n2", "n3", "n4", "n5"],
-    intervalSeconds: 0.01,
-    timeLimitSeconds: 1,
-  }).filter((e) => e.fault.kind === "kill" && e.fault.who === "leader");
+  const [start, stop] = killRotation().filter(
+    (e) => e.fault.kind === "kill" && e.fault.who === "leader",
+  );
   assert.ok(start && stop, "the rotation has a leader kill");
   for (const fixedLeader of [true, false]) {
     const calls: string[] = [];

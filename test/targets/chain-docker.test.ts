@@ -4,36 +4,22 @@
 // each broken variant is found not linearizable by a default run. One seed each; the
 // variants' runs end at the first violation the live check finds (--stop-on-violation), which
 // changes nothing before it. docs/chain.md gives the catch rates on unseen seeds.
-import { before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
-import { dockerAvailable } from "../../harness/runtime/index.ts";
+import { needDocker, storedRun, tempStore } from "./cli-runs.ts";
 import { EXIT } from "../../core/errors.ts";
 import { readHistory } from "../../histories/jsonl.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
-const store = mkdtempSync(join(tmpdir(), "faultline-chain-"));
-
-before(async () => {
-  assert.ok(
-    await dockerAvailable(),
-    "These tests need a Docker engine: run `make setup` (or point DOCKER_HOST at one).",
-  );
-});
+const store = tempStore("chain");
+needDocker();
 
 /** A default run: only the target, the variant, the seed and how it ends are given. */
 async function defaultRun(variant: string, seed: number, extra: string[] = []) {
   const args = ["run", "--store", store, "--target", "chain", "--time-limit", "30"];
   args.push("--variant", variant, "--seed", String(seed), ...extra);
-  const r = await execa(join(root, "bin/faultline"), args, { cwd: root, reject: false, all: true });
-  // With --test-count, the last run stored is the one that stopped the series.
-  const dir = [...(r.all ?? "").matchAll(/Stored in (\S+)/g)].at(-1)?.[1];
-  assert.ok(dir, `the run was stored:\n${r.all}`);
-  const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
-  return { code: r.exitCode, output: r.all ?? "", dir, results };
+  return storedRun(args);
 }
 
 test("correct chain under its default nemesis (partition,kill) is valid, and the chain was repaired", async () => {

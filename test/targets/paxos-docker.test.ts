@@ -2,37 +2,22 @@
 // the node image from `make setup`, and fails saying so otherwise): a default run (the target's
 // own nemesis, partition,kill) of correct Paxos is valid, and each broken variant is caught by
 // a default run. One seed each; docs/paxos.md gives the catch rate measured on unseen seeds.
-import { before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
-import { dockerAvailable } from "../../harness/runtime/index.ts";
 import { readHistory } from "../../histories/jsonl.ts";
+import { needDocker, storedRun, tempStore } from "./cli-runs.ts";
 import { EXIT } from "../../core/errors.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
-const store = mkdtempSync(join(tmpdir(), "faultline-paxos-"));
-
-before(async () => {
-  assert.ok(
-    await dockerAvailable(),
-    "These tests need a Docker engine: run `make setup` (or point DOCKER_HOST at one).",
-  );
-});
+const store = tempStore("paxos");
+needDocker();
 
 /** A default run: only the target, the variant, the seed and the length are given. */
 async function defaultRun(variant: string, seed: number, extra: string[] = []) {
   const args = ["run", "--store", store, "--target", "paxos", "--seed", String(seed)];
   if (variant !== "correct") args.push("--variant", variant);
   args.push(...extra);
-  const r = await execa(join(root, "bin/faultline"), args, { cwd: root, reject: false, all: true });
-  // With --test-count, the last run stored is the one that stopped the series.
-  const dir = [...(r.all ?? "").matchAll(/Stored in (\S+)/g)].at(-1)?.[1];
-  assert.ok(dir, `the run was stored:\n${r.all}`);
-  const results = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
-  return { code: r.exitCode, output: r.all ?? "", dir, results };
+  return storedRun(args);
 }
 
 test("correct Paxos under its default nemesis (partition,kill) for 30 s is valid", async () => {

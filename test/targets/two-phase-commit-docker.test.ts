@@ -4,38 +4,23 @@
 // reports blocking around the coordinator's kill; each broken variant is caught by a default
 // run, by the property its mistake breaks. One seed each; bench/two-phase-commit.bench.ts
 // measures the catch rate over unseen seeds.
-import { before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { execa } from "execa";
-import { dockerAvailable } from "../../harness/runtime/index.ts";
+import { needDocker, storedRun, tempStore } from "./cli-runs.ts";
 import { EXIT } from "../../core/errors.ts";
 import type { AtomicCommitResult } from "../../checkers/atomic-commit/index.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
-const store = mkdtempSync(join(tmpdir(), "faultline-2pc-"));
-
-before(async () => {
-  assert.ok(
-    await dockerAvailable(),
-    "These tests need a Docker engine: run `make setup` (or point DOCKER_HOST at one).",
-  );
-});
+const store = tempStore("2pc");
+needDocker();
 
 /** A default run: only the target, the variant and the seed are given; `runs` > 1 runs the
  *  next seeds after a valid one (--test-count), as a user hunting a rare bug would. */
 async function defaultRun(variant: string, seed: number, runs = 1) {
   const args = ["run", "--store", store, "--target", "two-phase-commit", "--time-limit", "30"];
   args.push("--variant", variant, "--seed", String(seed), "--test-count", String(runs));
-  const r = await execa(join(root, "bin/faultline"), args, { cwd: root, reject: false, all: true });
-  // With --test-count, the last run stored is the one that stopped the series.
-  const dir = [...(r.all ?? "").matchAll(/Stored in (\S+)/g)].at(-1)?.[1];
-  assert.ok(dir, `the run was stored:\n${r.all}`);
-  const stored = JSON.parse(readFileSync(join(dir, "results.json"), "utf8"));
-  const result = stored.results["atomic-commit"] as AtomicCommitResult;
-  return { code: r.exitCode, output: r.all ?? "", result };
+  const r = await storedRun(args);
+  const result = r.results.results["atomic-commit"] as AtomicCommitResult;
+  return { code: r.code, output: r.output, result };
 }
 
 test("correct two-phase commit under its default nemesis is valid, and blocking is reported around the coordinator's kill", async () => {
