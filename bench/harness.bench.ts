@@ -7,12 +7,14 @@
 // 2. Time to catch: each broken variant of Raft under a default run (partition,kill, default
 //    interval and rates, 30 s), a few seeds; "caught at" is the earliest point of the history
 //    whose prefix the checker already finds invalid.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { createCluster } from "../harness/runtime/index.ts";
 import { getTarget } from "../targets/index.ts";
+import { containerName } from "../harness/runtime/names.ts";
 import { HistoryWriter, readHistory } from "../histories/jsonl.ts";
 import { getWorkload } from "../harness/workloads/index.ts";
 import { WorkerPool } from "../harness/workers.ts";
@@ -60,13 +62,17 @@ async function overhead(): Promise<void> {
       Array.from({ length: CONCURRENCY }, () => target.client(cluster, node, workload.messages)),
     );
     let next = 0;
+    const nodeCpuNs = nodeCpuReader(containerName(cluster.id, node.name, "node"));
     // The control process's CPU per op on each side (µs): the node under test shares the 2
     // cores with it, so every µs the harness spends is taken from the node.
     const bareCpu: number[] = [];
     const harnessCpu: number[] = [];
+    const bareNodeCpu: number[] = [];
+    const harnessNodeCpu: number[] = [];
     const cpuMicros = (u: NodeJS.CpuUsage) => u.user + u.system;
     const bareSlice = async (): Promise<number> => {
       let done = 0;
+      const node0 = nodeCpuNs();
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const end = t0 + SLICE_MS;
@@ -79,6 +85,7 @@ async function overhead(): Promise<void> {
         }),
       );
       bareCpu.push(cpuMicros(process.cpuUsage(cpu0)) / done);
+      bareNodeCpu.push((nodeCpuNs() - node0) / 1000 / done);
       return done / ((performance.now() - t0) / 1000);
     };
 
@@ -108,10 +115,12 @@ async function overhead(): Promise<void> {
     progress.start();
     const harnessSlice = async (): Promise<number> => {
       const before = completed;
+      const node0 = nodeCpuNs();
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       await pool.run(timeLimit(SLICE_MS, p.main), new AbortController().signal);
       harnessCpu.push(cpuMicros(process.cpuUsage(cpu0)) / (completed - before));
+      harnessNodeCpu.push((nodeCpuNs() - node0) / 1000 / (completed - before));
       return (completed - before) / ((performance.now() - t0) / 1000);
     };
 
@@ -153,10 +162,25 @@ async function overhead(): Promise<void> {
     console.log(
       `  control process CPU per op: bare ${median(bareCpu.slice(1)).toFixed(1)} µs, harness ${median(harnessCpu.slice(1)).toFixed(1)} µs (medians)`,
     );
+    console.log(
+      `  node container CPU per op (node host + program): bare ${median(bareNodeCpu.slice(1)).toFixed(1)} µs, harness ${median(harnessNodeCpu.slice(1)).toFixed(1)} µs (medians)`,
+    );
     console.log(`  load average at the end: ${loadavg()[0]!.toFixed(1)}`);
   } finally {
     await cluster.teardown();
   }
+}
+
+/** Reads the CPU time (ns) used so far by a container's processes, from its cgroup v1 cpuacct
+ *  (or v2 cpu.stat); returns NaN where neither can be found. */
+function nodeCpuReader(container: string): () => number {
+  const id = execFileSync("docker", ["inspect", "-f", "{{.Id}}", container]).toString().trim();
+  const v1 = `/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`;
+  const v2 = `/sys/fs/cgroup/system.slice/docker-${id}.scope/cpu.stat`;
+  if (existsSync(v1)) return () => Number(readFileSync(v1, "utf8"));
+  if (existsSync(v2))
+    return () => Number(/usage_usec (\d+)/.exec(readFileSync(v2, "utf8"))![1]) * 1000;
+  return () => NaN;
 }
 
 function range(xs: number[]): string {

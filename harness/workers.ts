@@ -36,7 +36,8 @@ interface Worker {
   process: number;
   /** Clients by node name: the worker's own node, and any other an op named. */
   clients: Map<string, Client>;
-  /** The call in flight: when it is overdue, and how to settle it as info. */
+  /** The call in flight: when it is overdue (ms on the run clock), and how to settle it as
+   *  info. */
   deadline: number;
   settle?: (c: Completion) => void;
 }
@@ -71,8 +72,11 @@ export class WorkerPool {
     await Promise.all(this.workers.map((w) => this.dropClients(w)));
   }
 
+  /** One worker's loop. The path from a reply to the next request is the harness's overhead
+   *  (the node under test waits for it), so it is kept short: one async frame, two clock
+   *  reads per op, and the history's lines made later, when the event loop is idle. */
   private async loop(worker: Worker, gen: Gen, signal: AbortSignal, pacer?: Pacer): Promise<void> {
-    const { clock, rng } = this.opts;
+    const { clock, rng, recorder } = this.opts;
     const ctx = { rng, elapsedMs: 0 };
     while (!signal.aborted) {
       ctx.elapsedMs = clock.elapsedMs();
@@ -82,18 +86,30 @@ export class WorkerPool {
         if (signal.aborted) return;
         ctx.elapsedMs = clock.elapsedMs();
       }
-      const op = gen.next(ctx);
-      if (!op) return;
-      await this.invoke(worker, op);
+      const spec = gen.next(ctx);
+      if (!spec) return;
+      const node = spec.node === undefined ? worker.node : this.nodeNamed(spec.node);
+      // The invocation's time is the read the generator saw: a little before the request is
+      // sent, which only widens the op's window.
+      const invoke = recorder.append(this.invocation(worker, node, spec, ctx.elapsedMs));
+      const completion = await this.call(worker, node, spec, ctx.elapsedMs);
+      worker.settle = undefined; // nothing in flight for the watchdog to settle
+      const done = recorder.append(this.completion(invoke, spec, completion));
+      this.opts.onComplete?.(done);
+      if (completion.type === "info") {
+        worker.process = this.nextProcess++;
+        // The connection may be what failed (a killed node): reconnect before the next op.
+        await this.dropClient(worker, node.name);
+      }
     }
   }
 
-  private async invoke(worker: Worker, spec: OpSpec): Promise<void> {
-    const { recorder, clock } = this.opts;
-    const node = spec.node === undefined ? worker.node : this.nodeNamed(spec.node);
-    // Plain object literals, not spreads: this is the hot path of the harness's overhead.
-    const invoke: Omit<Op, "index"> = {
-      time: clock.nowNs(),
+  // Plain object literals, not spreads, with `index` first (the recorder sets it): the
+  // history writer then hands the op to JSON.stringify whole and still writes the index first.
+  private invocation(worker: Worker, node: NodeInfo, spec: OpSpec, elapsedMs: number): Op {
+    const invoke: Op = {
+      index: -1,
+      time: Math.round(elapsedMs * 1e6),
       process: worker.process,
       type: "invoke",
       f: spec.f,
@@ -102,11 +118,13 @@ export class WorkerPool {
     };
     if (spec.key !== undefined) invoke.key = spec.key;
     if (this.final) invoke.final = true;
-    recorder.append(invoke);
-    const completion = await this.call(worker, node, spec);
-    worker.settle = undefined; // nothing in flight for the watchdog to settle
-    const complete: Omit<Op, "index"> = {
-      time: clock.nowNs(),
+    return invoke;
+  }
+
+  private completion(invoke: Op, spec: OpSpec, completion: Completion): Op {
+    const complete: Op = {
+      index: -1,
+      time: this.opts.clock.nowNs(),
       process: invoke.process,
       type: completion.type,
       f: spec.f,
@@ -117,23 +135,17 @@ export class WorkerPool {
     if (spec.key !== undefined) complete.key = spec.key;
     if (this.final) complete.final = true;
     if (completion.error !== undefined) complete.error = completion.error;
-    const done = recorder.append(complete);
-    this.opts.onComplete?.(done);
-    if (completion.type === "info") {
-      worker.process = this.nextProcess++;
-      // The connection may be what failed (a killed node): reconnect before the next op.
-      await this.dropClient(worker, node.name);
-    }
+    return complete;
   }
 
   /** Not `async`: returning a promise from an async function costs extra ticks per op. */
-  private call(worker: Worker, node: NodeInfo, spec: OpSpec): Promise<Completion> {
+  private call(worker: Worker, node: NodeInfo, spec: OpSpec, nowMs: number): Promise<Completion> {
     const client = worker.clients.get(node.name);
     if (!client) return this.connectThenCall(worker, node, spec);
     return new Promise<Completion>((resolve) => {
       // One shared watchdog instead of a timer per op (cheaper on the hot path): past its
       // deadline a call that the client never answered is settled as info.
-      worker.deadline = performance.now() + this.opts.timeoutMs + GRACE_MS;
+      worker.deadline = nowMs + this.opts.timeoutMs + GRACE_MS;
       worker.settle = resolve;
       this.startWatchdog();
       client.invoke(spec, this.opts.timeoutMs).then(resolve, (err) =>
@@ -152,7 +164,7 @@ export class WorkerPool {
       await sleep(CONNECT_BACKOFF_MS);
       return { type: "fail", error: `connect: ${message(err)}` };
     }
-    return this.call(worker, node, spec);
+    return this.call(worker, node, spec, this.opts.clock.elapsedMs());
   }
 
   private nodeNamed(name: string): NodeInfo {
@@ -166,7 +178,7 @@ export class WorkerPool {
   private startWatchdog(): void {
     if (this.watchdog) return;
     this.watchdog = setInterval(() => {
-      const now = performance.now();
+      const now = this.opts.clock.elapsedMs();
       let busy = false;
       for (const w of this.workers) {
         if (!w.settle) continue;

@@ -13,12 +13,19 @@ const FLUSH_INTERVAL_MS = 5;
 /** Write at once when this many ops are waiting, whatever the timer says. */
 const FLUSH_OPS = 1000;
 
+/** How many ops one idle-time step serialises: small, so that a reply arriving meanwhile
+ *  waits for at most a few microseconds of it. */
+const IDLE_STEP_OPS = 32;
+
 /** Appends ops to a JSONL file, assigning their indexes. */
 export class HistoryWriter {
   private nextIndex = 0;
-  /** Ops appended and not yet written: turned into lines when they are written. */
+  /** Ops appended and not yet written; the first `serialised` of them are already in `text`. */
   private pending: Op[] = [];
+  private serialised = 0;
+  private text = "";
   private timer: NodeJS.Timeout | undefined;
+  private stepping = false;
   private closed = false;
 
   private constructor(
@@ -33,30 +40,58 @@ export class HistoryWriter {
 
   /** Records one op; returns it with its index (the same object, given its index). It is
    *  written within a few milliseconds, as it is then: the caller must not change it after.
-   *  Serialising later, in the flush, keeps that work off a client's path from one reply to
-   *  its next request (the harness's overhead: the node shares the cores with us). */
+   *  The lines are made in small steps once the event loop has handled what was ready (the
+   *  clients' replies), and written every few milliseconds: this work stays off a client's
+   *  path from one reply to its next request (the node under test shares the cores with us,
+   *  and waits while we are busy). */
   append(op: Omit<Op, "index">): Op {
     if (this.closed) throw new Error(`HistoryWriter for ${this.path} is closed`);
     const full = op as Op;
     full.index = this.nextIndex++;
     this.pending.push(full);
     if (this.pending.length >= FLUSH_OPS) this.flushSync();
-    else if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.flushSync(), FLUSH_INTERVAL_MS);
+    else {
+      this.timer ??= setTimeout(() => this.flushSync(), FLUSH_INTERVAL_MS);
+      if (!this.stepping) {
+        this.stepping = true;
+        setImmediate(this.step);
+      }
     }
     return full;
   }
 
-  /** Writes everything buffered now. One write call per flush keeps lines whole on a kill. */
+  /** One idle-time step: a few more pending ops into lines. */
+  private readonly step = (): void => {
+    this.stepping = false;
+    this.serialiseUpTo(Math.min(this.serialised + IDLE_STEP_OPS, this.pending.length));
+    if (this.serialised < this.pending.length) {
+      this.stepping = true;
+      setImmediate(this.step);
+    }
+  };
+
+  private serialiseUpTo(end: number): void {
+    let text = this.text;
+    for (let i = this.serialised; i < end; i++) {
+      const op = this.pending[i]!;
+      text += opLine(op.index, op);
+    }
+    this.text = text;
+    this.serialised = end;
+  }
+
+  /** Writes everything appended so far. One write call per flush keeps lines whole on a kill. */
   flushSync(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
     if (this.pending.length === 0) return;
-    let data = "";
-    for (const op of this.pending) data += opLine(op.index, op);
+    this.serialiseUpTo(this.pending.length);
+    const data = this.text;
     this.pending = [];
+    this.serialised = 0;
+    this.text = "";
     fs.writeSync(this.fd, data);
   }
 
@@ -75,9 +110,12 @@ export class HistoryWriter {
 const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
 
 /** One history line: the op as JSON.stringify writes it, with "index" first (where readers of
- *  the file look for it). Written field by field: numbers and plain strings, which are most
- *  of an op, without JSON.stringify, which was a quarter of the harness's own time per op. */
+ *  the file look for it). An op that already holds this index as its first key (the workers
+ *  build theirs so) goes to JSON.stringify whole, the fastest way; any other is written field
+ *  by field, with numbers and plain strings spared JSON.stringify. */
 export function opLine(index: number, op: object): string {
+  if ((op as { index?: unknown }).index === index && firstKey(op) === "index")
+    return JSON.stringify(op) + "\n";
   let line = `{"index":${index}`;
   for (const key in op) {
     const v = (op as Record<string, unknown>)[key];
@@ -87,6 +125,13 @@ export function opLine(index: number, op: object): string {
     line += `,${PLAIN.test(key) ? `"${key}"` : JSON.stringify(key)}:${json}`;
   }
   return line + "}\n";
+}
+
+/** The first key JSON.stringify would write (an own enumerable string key), without building
+ *  the list of them. */
+function firstKey(op: object): string | undefined {
+  for (const key in op) if (Object.hasOwn(op, key)) return key;
+  return undefined;
 }
 
 function jsonValue(v: unknown): string | undefined {

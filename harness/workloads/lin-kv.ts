@@ -24,6 +24,13 @@ export interface LinKvOptions {
  *  Runs shorter than this use k0..k(n-1) throughout. */
 const KEY_LIFETIME_MS = 120_000;
 
+/** The mix of functions (see the generator's comment for why). */
+const FUNCTION_WEIGHTS = [
+  [6, "read"],
+  [2, "write"],
+  [2, "cas"],
+] as const;
+
 export function linKvWorkload(opts: LinKvOptions = {}): Workload {
   const keyCount = opts.keys ?? 3;
   const lifetimeMs = opts.keyLifetimeMs ?? KEY_LIFETIME_MS;
@@ -61,11 +68,7 @@ export function linKvWorkload(opts: LinKvOptions = {}): Workload {
       };
       function nextOp(rng: Rng, keys: string[]): OpSpec {
         const key = rng.pick(keys);
-        const f = rng.weighted([
-          [6, "read"],
-          [2, "write"],
-          [2, "cas"],
-        ] as const);
+        const f = rng.weighted(FUNCTION_WEIGHTS);
         if (f === "read") return { f, key };
         const value = ++fresh;
         const expected = last.get(key);

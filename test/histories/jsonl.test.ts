@@ -146,6 +146,12 @@ test("a history line is exactly what JSON.stringify writes, with index first", (
       );
       const expected = `{"index":${index}${rest === "{}" ? "" : `,${rest.slice(1, -1)}`}}\n`;
       assert.equal(opLine(index, o), expected);
+      // The same op built as the workers build theirs, with its index as the first key.
+      const indexFirst = Object.fromEntries([
+        ["index", index],
+        ...Object.entries(o).filter(([k]) => k !== "index"),
+      ]);
+      assert.equal(opLine(index, indexFirst), expected);
     }),
     { numRuns: 2000 },
   );
