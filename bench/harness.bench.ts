@@ -167,7 +167,8 @@ async function overhead(): Promise<void> {
     );
     // The three busy processes keep the 2 cores mostly busy, so ops/s follow the total CPU
     // per op: this ratio is the overhead with less of the scheduling noise of the ops/s one.
-    const total = (cpu: number[], node: number[]) => median(cpu.map((c, i) => c + node[i]!).slice(1));
+    const total = (cpu: number[], node: number[]) =>
+      median(cpu.map((c, i) => c + node[i]!).slice(1));
     const bareTotal = total(bareCpu, bareNodeCpu);
     const harnessTotal = total(harnessCpu, harnessNodeCpu);
     console.log(
