@@ -112,13 +112,12 @@ function clusterDiskMb(dir: string): { nodes: number; dockerLogs: number } {
       const out = execFileSync(
         "docker",
         ["exec", id, "du", "-sbc", "/var/lib/faultline", "/var/log/faultline"],
-        {
-          encoding: "utf8",
-        },
+        // docker's complaint about a paused or stopped node stays out of the table
+        { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
       );
       nodes += Number(/(\d+)\s+total/.exec(out)?.[1] ?? 0) / MB;
     } catch {
-      // A node that is down (killed by the nemesis) right now: counted at the next sample.
+      // A node that is down or paused by the nemesis right now: counted at the next sample.
     }
     const logPath = execFileSync("docker", ["inspect", "-f", "{{.LogPath}}", id], {
       encoding: "utf8",
