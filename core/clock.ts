@@ -7,7 +7,12 @@ export class RunClock {
   private readonly origin = performance.now();
 
   nowNs(): number {
-    return Math.round((performance.now() - this.origin) * 1e6);
+    return RunClock.ns(performance.now() - this.origin);
+  }
+
+  /** A time read with elapsedMs, in the history's unit (whole nanoseconds). */
+  static ns(elapsedMs: number): number {
+    return Math.round(elapsedMs * 1e6);
   }
 
   elapsedMs(): number {

@@ -10,7 +10,7 @@ import type { Client, Completion } from "../targets/types.ts";
 import type { Gen, OpSpec } from "./generator/gen.ts";
 import type { Rng } from "../core/rng.ts";
 import type { Pacer } from "./generator/pacer.ts";
-import { sleep, type RunClock } from "../core/clock.ts";
+import { RunClock, sleep } from "../core/clock.ts";
 
 export interface WorkerPoolOptions {
   concurrency: number;
@@ -109,7 +109,7 @@ export class WorkerPool {
   private invocation(worker: Worker, node: NodeInfo, spec: OpSpec, elapsedMs: number): Op {
     const invoke: Op = {
       index: -1,
-      time: Math.round(elapsedMs * 1e6),
+      time: RunClock.ns(elapsedMs),
       process: worker.process,
       type: "invoke",
       f: spec.f,

@@ -140,7 +140,6 @@ test("a fault that fails to apply is recorded with its error and still healed", 
   assert.ok(calls.includes("start n2"));
 });
 
-/** A 5-node schedule of one staggered kill (its start and stop), with its waits cut to 10 ms. */
 /** The kill rotation on five nodes, squeezed into a second: its events, starts and stops. */
 function killRotation(): NemesisEvent[] {
   return planSchedule({
@@ -152,6 +151,7 @@ function killRotation(): NemesisEvent[] {
   });
 }
 
+/** A 5-node schedule of one staggered kill (its start and stop), with its waits cut to 10 ms. */
 function staggeredKill() {
   const [start, stop] = killRotation();
   assert.ok(start!.fault.kind === "kill" && start!.fault.freeze, "the first kill is staggered");
