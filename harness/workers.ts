@@ -104,8 +104,8 @@ export class WorkerPool {
     }
   }
 
-  // Plain object literals, not spreads, with `index` first (the recorder sets it): the
-  // history writer then hands the op to JSON.stringify whole and still writes the index first.
+  // Plain object literals, not spreads, with `index` already in place (the recorder sets it):
+  // ops of one kind share one shape, quick to build and for the history writer to read.
   private invocation(worker: Worker, node: NodeInfo, spec: OpSpec, elapsedMs: number): Op {
     const invoke: Op = {
       index: -1,
