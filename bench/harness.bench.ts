@@ -4,6 +4,8 @@
 // 1. Overhead: against the trivial single-node python-register target, the same client calls
 //    in a bare loop and through the harness (generator, paced workers with rate 0, history
 //    writer, progress counter), alternated so that drift on the machine hits both.
+//    Before it, the harness's own CPU per op against an instant in-memory client: the same
+//    comparison without the node and the network, so without their noise.
 // 2. Time to catch: each broken variant of Raft under a default run (partition,kill, default
 //    interval and rates, 30 s), a few seeds; "caught at" is the earliest point of the history
 //    whose prefix the checker already finds invalid.
@@ -25,16 +27,100 @@ import { analyze } from "../harness/run/analyze.ts";
 import { runTest } from "../harness/run/orchestrate.ts";
 import { RUN_DEFAULTS } from "../harness/run/spec.ts";
 import type { Op } from "../histories/op.ts";
+import type { Client, Completion } from "../targets/types.ts";
+import type { NodeInfo } from "../core/runtime.ts";
 import { timeLimit, type OpSpec } from "../harness/generator/gen.ts";
 
 const SLICE_MS = 1500;
 // Many short pairs: on a busy machine single pairs swing by ±20%; the median of 16 settles.
 const SLICES = 16;
 const CONCURRENCY = 10;
+const OWN_COST_SLICE_MS = 1000;
 const CATCH_SEEDS = [1, 2, 3];
 const CATCH_TIME_LIMIT = 30;
 const tmp = mkdtempSync(join(tmpdir(), "faultline-bench-"));
 const devNull = new Writable({ write: (_c, _e, cb) => cb() });
+
+/** The control process's CPU per op, bare loop vs harness, against a client that answers at
+ *  once (in the next event-loop turn, as a reply read from a socket would be): what the
+ *  harness itself costs, measured without the node's and the network's noise. */
+async function ownCost(): Promise<void> {
+  let replies: ((c: Completion) => void)[] = [];
+  const answerAll = () => {
+    const waiting = replies;
+    replies = [];
+    for (const reply of waiting) reply({ type: "ok", value: 1 });
+  };
+  const client: Client = {
+    invoke: () =>
+      new Promise((reply) => {
+        if (replies.push(reply) === 1) setImmediate(answerAll);
+      }),
+    close: async () => undefined,
+  };
+  const node = { name: "n1" } as NodeInfo;
+  const workload = getWorkload("lin-kv", { nodes: [node.name] });
+  const p = planRun({
+    seed: 1,
+    workload,
+    faults: [],
+    nodes: [node.name],
+    nemesisIntervalSeconds: 1,
+    timeLimitSeconds: 1e6,
+  });
+  const ops = Array.from({ length: 100_000 }, () => p.main.next({ rng: p.rng, elapsedMs: 0 })!);
+  const cpuPerOp = async (run: () => Promise<number>) => {
+    const cpu0 = process.cpuUsage();
+    const done = await run();
+    const cpu = process.cpuUsage(cpu0);
+    return (cpu.user + cpu.system) / done;
+  };
+  const bare = () =>
+    cpuPerOp(async () => {
+      let done = 0;
+      const end = performance.now() + OWN_COST_SLICE_MS;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (performance.now() < end) await client.invoke(ops[done++ % ops.length]!, 1000);
+        }),
+      );
+      return done;
+    });
+  const history = HistoryWriter.open(join(tmp, "own-cost.jsonl"));
+  let completed = 0;
+  const pool = new WorkerPool({
+    concurrency: CONCURRENCY,
+    nodes: [node],
+    openClient: async () => client,
+    recorder: history,
+    clock: new RunClock(),
+    rng: p.rng,
+    timeoutMs: RUN_DEFAULTS.timeoutMs,
+    onComplete: () => completed++,
+  });
+  const harness = () =>
+    cpuPerOp(async () => {
+      const before = completed;
+      await pool.run(timeLimit(OWN_COST_SLICE_MS, p.main), new AbortController().signal);
+      return completed - before;
+    });
+  const bareCpu: number[] = [];
+  const harnessCpu: number[] = [];
+  for (let r = 0; r < SLICES; r++) {
+    bareCpu.push(await bare());
+    harnessCpu.push(await harness());
+  }
+  await pool.close();
+  await history.close();
+  const b = median(bareCpu);
+  const h = median(harnessCpu);
+  console.log(
+    `Harness's own CPU per op, ${CONCURRENCY} clients against an instant in-memory client (${SLICES} alternated pairs of ${OWN_COST_SLICE_MS / 1000} s):`,
+  );
+  console.log(
+    `  bare loop ${b.toFixed(2)} µs, harness ${h.toFixed(2)} µs: the harness adds ${(h - b).toFixed(2)} µs per op (medians)`,
+  );
+}
 
 async function overhead(): Promise<void> {
   const target = getTarget("python-register");
@@ -275,6 +361,7 @@ function median(xs: number[]): number {
 }
 
 try {
+  await ownCost();
   await overhead();
   if (!process.argv.includes("--overhead-only")) await timeToCatch();
 } finally {

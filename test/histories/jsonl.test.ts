@@ -41,7 +41,7 @@ test("appended ops reach the file within milliseconds, without close", async () 
   const file = path.join(tmp(), "history.jsonl");
   const w = HistoryWriter.open(file);
   w.append({ time: 1, process: 0, type: "invoke", f: "read" });
-  await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 200));
   assert.equal((await readHistory(file)).length, 1);
   await w.close();
 });
