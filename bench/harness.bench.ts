@@ -115,7 +115,7 @@ async function ownCost(): Promise<void> {
   const b = median(bareCpu);
   const h = median(harnessCpu);
   console.log(
-    `Harness's own CPU per op, ${CONCURRENCY} clients against an instant in-memory client (${SLICES} alternated pairs of ${OWN_COST_SLICE_MS / 1000} s):`,
+    `Harness's own CPU per op, ${CONCURRENCY} clients against an instant in-memory client (${SLICES} pairs of ${OWN_COST_SLICE_MS / 1000} s slices):`,
   );
   console.log(
     `  bare loop ${b.toFixed(2)} µs, harness ${h.toFixed(2)} µs: the harness adds ${(h - b).toFixed(2)} µs per op (medians)`,
