@@ -12,6 +12,7 @@ import {
   type Cluster,
 } from "../../harness/runtime/index.ts";
 import { docker } from "../../harness/runtime/docker.ts";
+import { nodeImageTag } from "../../harness/runtime/image.ts";
 import { probeCommand, probeFiles } from "./runtime-probe.ts";
 
 const repo = new URL("../../", import.meta.url).pathname;
@@ -246,6 +247,34 @@ describe("runtime: lifecycle", () => {
     assert.deepEqual(await leftovers(id), { containers: 0, networks: 0 });
     const second = await execa(faultline, ["clean", "--id", id]);
     assert.equal(second.stdout.trim(), "Nothing to clean.");
+  });
+
+  test("`faultline clean` names a network that a container not ours still uses, and exits 5", async () => {
+    const id = `inuse-${randomBytes(3).toString("hex")}`;
+    await docker().createNetwork({
+      Name: `faultline-test-${id}`,
+      Labels: { faultline: "1", "faultline.cluster": id },
+    });
+    // Not labelled: clean leaves it, and it keeps the network in use.
+    const stranger = await docker().createContainer({
+      name: `faultline-test-stranger-${id}`,
+      Image: nodeImageTag(),
+      Cmd: ["sleep", "60"],
+      HostConfig: { NetworkMode: `faultline-test-${id}` },
+    });
+    try {
+      await stranger.start();
+      const r = await execa(faultline, ["clean", "--id", id], { reject: false });
+      assert.equal(r.exitCode, 5, r.stderr);
+      assert.match(r.stderr, new RegExp(`faultline-test-${id} still have containers attached`));
+      assert.doesNotMatch(r.stderr, /\n\s+at /, "a stack trace instead of one sentence");
+      assert.deepEqual(await leftovers(id), { containers: 0, networks: 1 });
+    } finally {
+      await stranger.remove({ force: true });
+    }
+    const again = await execa(faultline, ["clean", "--id", id]);
+    assert.match(again.stdout, /Removed 0 container\(s\) and 1 network\(s\)/);
+    assert.deepEqual(await leftovers(id), { containers: 0, networks: 0 });
   });
 
   test("`faultline doctor` reports every check OK on a ready machine", async () => {
