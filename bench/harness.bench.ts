@@ -21,7 +21,7 @@ import { HistoryWriter, readHistory } from "../histories/jsonl.ts";
 import { getWorkload } from "../harness/workloads/index.ts";
 import { WorkerPool } from "../harness/workers.ts";
 import { RunClock } from "../core/clock.ts";
-import { planRun } from "../harness/generator/plan.ts";
+import { planRun, type RunPlan } from "../harness/generator/plan.ts";
 import { Progress } from "../harness/report/progress.ts";
 import { analyze } from "../harness/run/analyze.ts";
 import { runTest } from "../harness/run/orchestrate.ts";
@@ -41,6 +41,23 @@ const CATCH_TIME_LIMIT = 30;
 const tmp = mkdtempSync(join(tmpdir(), "faultline-bench-"));
 const devNull = new Writable({ write: (_c, _e, cb) => cb() });
 
+/** The plan of a lin-kv run on one node, without faults and without end. */
+function linKvPlan(node: string): RunPlan {
+  return planRun({
+    seed: 1,
+    workload: getWorkload("lin-kv", { nodes: [node] }),
+    faults: [],
+    nodes: [node],
+    nemesisIntervalSeconds: 1,
+    timeLimitSeconds: 1e6,
+  });
+}
+
+/** The ops a bare loop calls in turn: the plan's main phase, generated up front. */
+function opsUpFront(p: RunPlan): OpSpec[] {
+  return Array.from({ length: 100_000 }, () => p.main.next({ rng: p.rng, elapsedMs: 0 })!);
+}
+
 /** The control process's CPU per op, bare loop vs harness, against a client that answers at
  *  once (in the next event-loop turn, as a reply read from a socket would be): what the
  *  harness itself costs, measured without the node's and the network's noise. */
@@ -59,16 +76,8 @@ async function ownCost(): Promise<void> {
     close: async () => undefined,
   };
   const node = { name: "n1" } as NodeInfo;
-  const workload = getWorkload("lin-kv", { nodes: [node.name] });
-  const p = planRun({
-    seed: 1,
-    workload,
-    faults: [],
-    nodes: [node.name],
-    nemesisIntervalSeconds: 1,
-    timeLimitSeconds: 1e6,
-  });
-  const ops = Array.from({ length: 100_000 }, () => p.main.next({ rng: p.rng, elapsedMs: 0 })!);
+  const p = linKvPlan(node.name);
+  const ops = opsUpFront(linKvPlan(node.name));
   const cpuPerOp = async (run: () => Promise<number>) => {
     const cpu0 = process.cpuUsage();
     const done = await run();
@@ -129,21 +138,10 @@ async function overhead(): Promise<void> {
     await target.awaitReady(cluster, 30_000);
     const node = cluster.nodes[0]!;
     const workload = getWorkload("lin-kv", { nodes: [node.name] });
-    const plan = () =>
-      planRun({
-        seed: 1,
-        workload,
-        faults: [],
-        nodes: [node.name],
-        nemesisIntervalSeconds: 1,
-        timeLimitSeconds: 1e6,
-      });
+    const plan = () => linKvPlan(node.name);
 
     // The bare loop: the same op mix, generated up front, each client calling in turn.
-    const bareOps: OpSpec[] = (() => {
-      const p = plan();
-      return Array.from({ length: 100_000 }, () => p.main.next({ rng: p.rng, elapsedMs: 0 })!);
-    })();
+    const bareOps = opsUpFront(plan());
     const clients = await Promise.all(
       Array.from({ length: CONCURRENCY }, () => target.client(cluster, node, workload.messages)),
     );

@@ -10,7 +10,7 @@ import { recordSource } from "./source.ts";
 
 /** How long appended ops may sit in memory before they are made into lines and written (ms).
  *  Long enough that each flush makes hundreds of lines in one go: in the harness bench the
- *  control process then spent a few µs less per op than when it made them every 5 ms or in
+ *  control process then spent less CPU per op than when it made them every 5 ms or in
  *  small steps between replies (one long batch probably keeps its code and data warm; the
  *  node under test shares the cores, so every µs counts). Short enough that a control process
  *  killed mid-run loses only its last few milliseconds of ops. */
@@ -74,9 +74,9 @@ export class HistoryWriter {
 }
 
 /** One history line: the op as JSON.stringify writes it, with "index" first (where readers of
- *  the file look for it). Made by hand rather than by JSON.stringify(op), which took twice as
- *  long: two lines per op are most of the harness's own CPU per op, and that CPU is taken from
- *  the node under test. Field names and short strings repeat from op to op, so their JSON
+ *  the file look for it). Made by hand rather than by JSON.stringify(op), which took longer on
+ *  these small ops: two lines per op are a large part of the harness's own CPU per op, and
+ *  that CPU is taken from the node under test. Field names and short strings repeat from op to op, so their JSON
  *  forms come from a cache; numbers are written as JavaScript writes them, as JSON does. */
 export function opLine(index: number, op: object): string {
   let line = `{"index":${index}`;
