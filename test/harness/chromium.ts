@@ -48,7 +48,7 @@ export class Chromium {
   private constructor(
     private readonly child: ChildProcess,
     private readonly input: Writable,
-    output: Readable,
+    private readonly output: Readable,
     private readonly profile: string,
   ) {
     output.setEncoding("utf8");
@@ -96,8 +96,13 @@ export class Chromium {
         "--window-size=1400,1000",
         "about:blank",
       ],
-      { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] },
+      // Its own process group, so close() can end Chromium's helper processes too: a helper
+      // left behind keeps our pipes open, and the test file's process would never exit.
+      { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"], detached: true },
     );
+    const killGroup = () => killProcessGroup(child);
+    process.once("exit", killGroup);
+    child.once("exit", () => process.off("exit", killGroup));
     const browser = new Chromium(
       child,
       child.stdio[3] as Writable,
@@ -156,21 +161,26 @@ export class Chromium {
     return page;
   }
 
+  /** Ends Chromium and every helper process it started, and lets go of their pipes. */
   async close(): Promise<void> {
     if (!this.exited) {
-      await this.send("Browser.close").catch(() => undefined);
+      await withTimeout(this.send("Browser.close"), 5000, "").catch(() => undefined);
       await new Promise<void>((resolve) => {
         if (this.exited) return resolve();
-        const t = setTimeout(() => {
-          this.child.kill("SIGKILL");
-          resolve();
-        }, 5000);
+        const t = setTimeout(resolve, 5000);
         this.child.once("exit", () => {
           clearTimeout(t);
           resolve();
         });
       });
     }
+    // Helpers (renderer, GPU, network service) can outlive the browser process on a busy
+    // machine; they are in its process group.
+    killProcessGroup(this.child);
+    this.input.destroy();
+    this.output.destroy();
+    this.child.stderr?.destroy();
+    this.child.unref();
     rmSync(this.profile, { recursive: true, force: true });
   }
 }
@@ -314,6 +324,16 @@ export function decodePng(png: Buffer): { width: number; height: number; rgba: B
     row.copy(prev);
   }
   return { width, height, rgba: out };
+}
+
+/** SIGKILL to the process group that `child` leads (spawned detached); gone already is fine. */
+function killProcessGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // ESRCH: every process of the group has exited.
+  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {

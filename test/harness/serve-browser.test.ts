@@ -47,6 +47,7 @@ before(async () => {
       if (m) resolve(m[1]!);
     });
     void server.then((r) => reject(new Error(`serve exited early: ${r.stderr}`)));
+    setTimeout(() => reject(new Error(`serve printed no address in 60 s: ${out}`)), 60_000).unref();
   });
   browser = await Chromium.launch();
   page = await browser.newPage();
@@ -54,7 +55,11 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) server.kill("SIGINT");
+  if (server && server.exitCode === null) {
+    server.kill("SIGINT");
+    // Ctrl-C is tested below; here a serve that ignored it must not keep the file running.
+    setTimeout(() => server.kill("SIGKILL"), 10_000).unref();
+  }
   await server;
   fs.rmSync(work, { recursive: true, force: true });
 });
@@ -329,11 +334,15 @@ test("serve's errors are one sentence: a store that is not there, a port in use;
     cwd: ROOT,
     reject: false,
   });
-  await new Promise<void>((resolve) =>
+  await new Promise<void>((resolve) => {
+    let out = "";
     second.stdout!.on("data", (d: Buffer) => {
-      if (/Ctrl-C stops/.test(d.toString())) resolve();
-    }),
-  );
+      out += d.toString();
+      if (/Ctrl-C stops/.test(out)) resolve();
+    });
+    // A serve that ended early fails the assertions below instead of hanging the test.
+    void second.then(() => resolve());
+  });
   second.kill("SIGINT");
   const done = await second;
   assert.equal(done.exitCode, 0, done.stderr);
