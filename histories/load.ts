@@ -3,10 +3,14 @@
 //   - Jepsen EDN (history.edn): a vector/list of maps, or maps one per line
 //   - Jepsen log lines (jepsen.log): lines containing `jepsen.util - <process> :<type>`
 import fs from "node:fs";
+import net from "node:net";
 import { UserError } from "../core/errors.ts";
 import { parseJsonl, readHistory } from "./jsonl.ts";
 import { parseJepsenEdn, parseJepsenLog } from "./jepsen.ts";
 import type { Op } from "./op.ts";
+
+/** What the CLI makes of a lone "-" argument. */
+export const STDIN = "/dev/stdin";
 
 export type HistoryFormat = "jsonl" | "edn" | "jepsen-log";
 
@@ -42,6 +46,18 @@ export function parseHistory(text: string, format: HistoryFormat, path: string):
  *  its first megabyte. JSONL is streamed line by line: the text of a large history is never
  *  held whole beside its ops. */
 export async function loadHistory(path: string): Promise<Op[]> {
+  if (path === STDIN) return loadPiped(path, readStdin);
+  let kind: fs.Stats;
+  try {
+    kind = await fs.promises.stat(path);
+  } catch (e) {
+    throw cannotRead(path, e);
+  }
+  if (kind.isFIFO()) return loadPiped(path, readPipe);
+  if (kind.isCharacterDevice() || kind.isSocket() || kind.isBlockDevice())
+    throw new UserError(
+      `Cannot read history ${path}: it is a terminal or device, not a file or pipe; pass a history file, or pipe one in (\`faultline check - < history.jsonl\`).`,
+    );
   let head: string;
   try {
     head = await readHead(path, 1 << 20);
@@ -59,6 +75,48 @@ export async function loadHistory(path: string): Promise<Op[]> {
     throw cannotRead(path, e);
   }
   return parseHistory(text, format, path);
+}
+
+/** A history piped in (`check - < h.jsonl`, `check <(zcat h.edn.gz)`, a named FIFO): read whole
+ *  through the event loop. A blocking open or read would sit in libuv's thread pool, where a
+ *  Ctrl-C could not end the process (exit waits for that thread). */
+async function loadPiped(path: string, read: (path: string) => Promise<string>): Promise<Op[]> {
+  let text: string;
+  try {
+    text = await read(path);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw cannotRead(path, e);
+  }
+  if (text.trim() === "")
+    throw new UserError(`History ${path} is empty; pass a file with at least one operation.`);
+  return parseHistory(text, detectFormat(text, path), path);
+}
+
+/** Standard input is read from file descriptor 0 itself: when it is a socket (a Node parent's
+ *  "pipe"), opening /dev/stdin fails on Linux. */
+function readStdin(): Promise<string> {
+  if (process.stdin.isTTY)
+    throw new UserError(
+      "Nothing is piped into standard input; pipe a history in (`faultline check - < history.jsonl`) or pass its file.",
+    );
+  return readAll(process.stdin);
+}
+
+function readPipe(path: string): Promise<string> {
+  // Opened non-blocking, so the open returns at once even before a writer has opened a named
+  // FIFO; the socket then waits for data in the event loop.
+  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  return readAll(new net.Socket({ fd, readable: true, writable: false }));
+}
+
+function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  return new Promise((resolve, reject) => {
+    stream.on("data", (d: Buffer) => chunks.push(d));
+    stream.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    stream.once("error", reject);
+  });
 }
 
 async function readHead(path: string, bytes: number): Promise<string> {

@@ -151,7 +151,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .positional("history", {
         type: "string",
         demandOption: true,
-        describe: "history.jsonl, history.edn, a Jepsen log, or a stored run directory",
+        describe:
+          "history.jsonl, history.edn, a Jepsen log, a stored run directory, or - (standard input)",
       })
       .option("checker", {
         type: "string",

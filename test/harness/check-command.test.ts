@@ -59,6 +59,57 @@ test("a Jepsen EDN history: invalid exits 1 with the explanation, valid exits 0"
   assert.match(good.stdout, /^valid/);
 });
 
+test("a history piped in: `check -` and a named FIFO read as files are; a terminal or a device is refused", async () => {
+  const edn = fs.readFileSync(path.join(KNOSSOS, "cas-register/bad/bad-analysis.edn"));
+  const piped = await execa(
+    path.join(ROOT, "bin/faultline"),
+    ["check", "-", "--model", "cas-register", "--init", "0"],
+    { reject: false, cwd: ROOT, input: edn },
+  );
+  assert.equal(piped.exitCode, 1, piped.stderr);
+  assert.match(piped.stdout, /^invalid: op 13->14 \(process 21: read 2\) cannot be linearized/);
+
+  // A named FIFO whose writer opens it only after check has started waiting on it.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "faultline-fifo-"));
+  const fifo = path.join(dir, "history.jsonl");
+  await execa("mkfifo", [fifo]);
+  const check = faultline("check", fifo, "--model", "kv");
+  await new Promise((r) => setTimeout(r, 1500));
+  fs.writeFileSync(fifo, jsonl(goodOps));
+  const late = await check;
+  assert.equal(late.exitCode, 0, late.stderr);
+  assert.match(late.stdout, /^valid/);
+
+  // `check -` typed at a terminal, with nothing piped in (`script` gives it a terminal).
+  const tty = await execa("script", ["-eqc", "./bin/faultline check - --model kv", "/dev/null"], {
+    reject: false,
+    cwd: ROOT,
+  });
+  assert.equal(tty.exitCode, 4, tty.stdout);
+  assert.match(tty.stdout, /Nothing is piped into standard input; pipe a history in/);
+
+  const device = await faultline("check", "/dev/null", "--model", "kv");
+  assert.equal(device.exitCode, 4, device.stderr);
+  assert.match(device.stderr, /\/dev\/null: it is a terminal or device, not a file or pipe/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("Ctrl-C while check waits on a FIFO that nobody writes: exit 6, at once", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "faultline-fifo-"));
+  const fifo = path.join(dir, "history.jsonl");
+  await execa("mkfifo", [fifo]);
+  const check = faultline("check", fifo, "--model", "kv");
+  // Past the CLI's start-up, so the wait on the FIFO is what the signal interrupts.
+  await new Promise((r) => setTimeout(r, 3000));
+  check.kill("SIGINT");
+  const killer = setTimeout(() => check.kill("SIGKILL"), 15_000);
+  const r = await check;
+  clearTimeout(killer);
+  assert.equal(r.signal, undefined, "check ignored Ctrl-C and had to be killed");
+  assert.equal(r.exitCode, 6, r.stderr);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test("a run directory: model from test.json, nothing written unless --write-results", async () => {
   const dir = runDir(goodOps);
   const before = fs.readdirSync(dir).sort();
