@@ -2,6 +2,7 @@
 // broadcast messages are any JSON, so two are "the same" when their JSON is, whatever the
 // order of an object's keys (a node may parse and rebuild an object), and the ops that added
 // them are gathered once, by that key.
+import { stringifyKeepingBigIntegers } from "../core/big-integers.ts";
 import type { PairedOp } from "../histories/pair.ts";
 
 /** A string equal for equal JSON values (object keys sorted); `undefined` has its own key. */
@@ -9,7 +10,9 @@ export function jsonKey(value: unknown): string {
   // Numbers and strings (most ids, messages and elements) need no walk.
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null";
   if (typeof value === "string") return JSON.stringify(value);
-  return value === undefined ? "undefined" : JSON.stringify(sorted(value));
+  // A bigint (an integer beyond 2^53) is its digits, as a number is: never a string's key.
+  if (typeof value === "bigint") return String(value);
+  return value === undefined ? "undefined" : stringifyKeepingBigIntegers(sorted(value));
 }
 
 function sorted(value: unknown): unknown {

@@ -41,6 +41,23 @@ export function parseJsonKeepingBigIntegers(text: string): unknown {
   );
 }
 
+// JSON.stringify writes a bigint (through toJSON above) as a quoted run of digits.
+const QUOTED_INTEGER = /"-?\d+"/;
+const MARKED_INTEGER = /"\\u0000bigint:(-?\d+)"/g;
+
+/** JSON.stringify, except that a bigint is written as a bare integer literal, as
+ *  parseJsonKeepingBigIntegers reads it back: for messages and history lines, where the value
+ *  must stay an integer. Without a quoted integer in the plain text, nothing was a bigint. */
+export function stringifyKeepingBigIntegers(value: unknown): string {
+  const plain = JSON.stringify(value);
+  if (plain === undefined || !QUOTED_INTEGER.test(plain)) return plain;
+  // A replacer sees the value after toJSON; `this[key]` is the one before it.
+  return JSON.stringify(value, function (this: Record<string, unknown>, key, v: unknown) {
+    const raw = this[key];
+    return typeof raw === "bigint" ? MARK + raw.toString() : v;
+  }).replace(MARKED_INTEGER, (_m, digits: string) => digits);
+}
+
 /** Rewrites each integer literal outside strings that is not a safe integer as a marked string. */
 function markLongIntegers(text: string): string {
   let out = "";

@@ -3,7 +3,7 @@
 // a truncated last line (the one the writer was in the middle of).
 import fs from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import { parseJsonKeepingBigIntegers } from "../core/big-integers.ts";
+import { parseJsonKeepingBigIntegers, stringifyKeepingBigIntegers } from "../core/big-integers.ts";
 import { UserError } from "../core/errors.ts";
 import type { Op, OpType } from "./op.ts";
 import { recordSource } from "./source.ts";
@@ -73,7 +73,8 @@ export class HistoryWriter {
   }
 }
 
-/** One history line: the op as JSON.stringify writes it, with "index" first (where readers of
+/** One history line: the op as JSON.stringify writes it (except that a bigint is a bare
+ *  integer, so that it reads back exact), with "index" first (where readers of
  *  the file look for it). Made by hand rather than by JSON.stringify(op), which took longer on
  *  these small ops: two lines per op are a large part of the harness's own CPU per op, and
  *  that CPU is taken from the node under test. Field names and short strings repeat from op to op, so their JSON
@@ -88,7 +89,9 @@ export function opLine(index: number, op: object): string {
     else if (typeof v === "string") json = jsonString(v);
     else if (typeof v === "boolean") json = v ? "true" : "false";
     else if (v === null) json = "null";
-    else json = JSON.stringify(v) as string | undefined; // undefined for a function
+    else if (typeof v === "bigint")
+      json = `${v}`; // an integer, read back as the same bigint
+    else json = stringifyKeepingBigIntegers(v) as string | undefined; // undefined for a function
     if (json === undefined) continue; // as JSON.stringify leaves out such a field
     line += (KEY_PREFIXES[key] ?? `,${jsonString(key)}:`) + json;
   }

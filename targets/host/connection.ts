@@ -1,6 +1,10 @@
 // One TCP connection from the control process to a node host's client port: JSON messages,
 // one per line, requests matched to replies by msg_id.
 import * as net from "node:net";
+import {
+  parseJsonKeepingBigIntegers,
+  stringifyKeepingBigIntegers,
+} from "../../core/big-integers.ts";
 import { onLines } from "./lines.ts";
 import { CLIENT_PORT } from "./ports.ts";
 
@@ -25,7 +29,7 @@ export class HostConnection {
     onLines(socket, (line) => {
       let msg: { body?: Body };
       try {
-        msg = JSON.parse(line) as { body?: Body };
+        msg = parseJsonKeepingBigIntegers(line) as { body?: Body };
       } catch {
         return;
       }
@@ -81,7 +85,7 @@ export class HostConnection {
         resolve(reply);
       });
       const msg = { src: this.clientId, dest, body: { ...body, msg_id: msgId } };
-      this.socket.write(JSON.stringify(msg) + "\n");
+      this.socket.write(stringifyKeepingBigIntegers(msg) + "\n");
     });
   }
 

@@ -21,6 +21,10 @@ import * as dgram from "node:dgram";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
+import {
+  parseJsonKeepingBigIntegers,
+  stringifyKeepingBigIntegers,
+} from "../../core/big-integers.ts";
 import { ERRORS } from "./errors.ts";
 import { onLines } from "./lines.ts";
 import { CLIENT_PORT, HOST_LOG, MAX_DATAGRAM_BYTES, PEER_PORT, STATE_DIR } from "./ports.ts";
@@ -226,13 +230,13 @@ export class NodeHost {
   }
 
   private toProgram(msg: Message): void {
-    this.program?.stdin?.write(JSON.stringify(msg) + "\n");
+    this.program?.stdin?.write(stringifyKeepingBigIntegers(msg) + "\n");
   }
 
   private fromProgram(line: string): void {
     let msg: Message;
     try {
-      msg = JSON.parse(line) as Message;
+      msg = parseJsonKeepingBigIntegers(line) as Message;
       if (typeof msg.dest !== "string" || typeof msg.body?.type !== "string") throw new Error();
     } catch {
       this.log(`host: ignoring program output that is not a message: ${line.slice(0, 200)}`);
@@ -253,7 +257,7 @@ export class NodeHost {
     if (socket) {
       if (socket.destroyed) return this.stats.dropped.add(msg.body.type);
       this.stats.clientOut.add(msg.body.type);
-      socket.write(JSON.stringify(msg) + "\n");
+      socket.write(stringifyKeepingBigIntegers(msg) + "\n");
       return;
     }
     this.relay(msg);
@@ -265,7 +269,7 @@ export class NodeHost {
    *  one holding the client writes it, the others drop it, nobody relays it again. */
   private relay(msg: Message): void {
     const t = this.topology!;
-    const data = Buffer.from(JSON.stringify({ ...msg, relay: t.node_id }));
+    const data = Buffer.from(stringifyKeepingBigIntegers({ ...msg, relay: t.node_id }));
     const peers = Object.keys(t.nodes).filter((n) => n !== t.node_id);
     if (data.length > MAX_DATAGRAM_BYTES || peers.length === 0) {
       this.stats.dropped.add(msg.body.type);
@@ -284,7 +288,7 @@ export class NodeHost {
     this.stats.relayDelivered.add(msg.body.type);
     this.stats.clientOut.add(msg.body.type);
     const { relay: _, ...out } = msg;
-    socket.write(JSON.stringify(out) + "\n");
+    socket.write(stringifyKeepingBigIntegers(out) + "\n");
   }
 
   // ---- Maelstrom services (lin-kv, seq-kv, lww-kv) over the control process's link -------
@@ -293,7 +297,7 @@ export class NodeHost {
     const link = this.serviceLink;
     if (link && !link.socket.destroyed && link.services.has(msg.dest)) {
       this.stats.serviceOut.add(msg.body.type);
-      link.socket.write(JSON.stringify(msg) + "\n");
+      link.socket.write(stringifyKeepingBigIntegers(msg) + "\n");
       return;
     }
     // No link (the control process has not attached yet, or is gone): answer at once with a
@@ -330,7 +334,7 @@ export class NodeHost {
   private sendToPeer(msg: Message): void {
     const address = this.topology?.nodes[msg.dest];
     if (address === undefined || this.stopped) return;
-    const data = Buffer.from(JSON.stringify(msg));
+    const data = Buffer.from(stringifyKeepingBigIntegers(msg));
     if (data.length > MAX_DATAGRAM_BYTES) {
       this.stats.dropped.add(msg.body.type);
       this.log(
@@ -349,7 +353,7 @@ export class NodeHost {
   private onDatagram(data: Buffer, from: dgram.RemoteInfo): void {
     let msg: Message;
     try {
-      msg = JSON.parse(data.toString("utf8")) as Message;
+      msg = parseJsonKeepingBigIntegers(data.toString("utf8")) as Message;
     } catch {
       return;
     }
@@ -382,7 +386,7 @@ export class NodeHost {
     onLines(socket, (line) => {
       let msg: Message;
       try {
-        msg = JSON.parse(line) as Message;
+        msg = parseJsonKeepingBigIntegers(line) as Message;
         if (typeof msg.src !== "string" || typeof msg.body?.type !== "string") throw new Error();
       } catch {
         socket.write(
@@ -421,7 +425,7 @@ export class NodeHost {
     const reply = (body: Body): void => {
       const src = this.topology?.node_id ?? "host";
       const out = { src, dest: msg.src, body: { ...body, in_reply_to: msg.body.msg_id } };
-      socket.write(JSON.stringify(out) + "\n");
+      socket.write(stringifyKeepingBigIntegers(out) + "\n");
     };
     switch (msg.body.type) {
       case "host_topology":

@@ -40,3 +40,18 @@ test("lin-kv through any node: requests to n2 and n3 are forwarded to n1, which 
     assert.ok(ok > 50, `${ok} ops sent to ${node} were answered ok`);
   }
 });
+
+test("unique-ids with 64-bit ids (beyond 2^53): every id reaches the history exact", async () => {
+  const r = await runBin("python/unique_ids_snowflake.py", "unique-ids");
+  assert.equal(r.code, EXIT.valid, r.output);
+  const ids = (await readHistory(join(r.dir!, "history.jsonl"))).filter(
+    (o) => o.type === "ok" && o.f === "generate",
+  );
+  assert.ok(ids.length > 100, `${ids.length} ids generated`);
+  for (const op of ids) {
+    // Rounded to a JavaScript number, an id near 2^60 loses its lowest 7 bits or so: there the
+    // program puts the number of the node that made it.
+    assert.equal(typeof op.value, "bigint", `op ${op.index}: ${String(op.value)}`);
+    assert.equal((op.value as bigint) & 1023n, BigInt(op.node!.slice(1)), `op ${op.index}`);
+  }
+});

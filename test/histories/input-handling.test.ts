@@ -10,7 +10,13 @@ import { execa } from "execa";
 import { EXIT } from "../../core/errors.ts";
 import { parseEdn } from "../../histories/edn.ts";
 import { loadHistory } from "../../histories/load.ts";
-import { parseJsonKeepingBigIntegers } from "../../core/big-integers.ts";
+import fc from "fast-check";
+import {
+  parseJsonKeepingBigIntegers,
+  stringifyKeepingBigIntegers,
+} from "../../core/big-integers.ts";
+import { opLine } from "../../histories/jsonl.ts";
+import { jsonKey } from "../../checkers/elements.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "faultline-input-"));
@@ -85,6 +91,38 @@ test("integers beyond 2^53 keep their exact value, in EDN and JSONL", async () =
     );
     assert.match(json.stdout, /9007199254740992/);
   }
+});
+
+test("bigints are written as bare integers, in messages and history lines, and read back exact", () => {
+  // Any JSON value with bigints beyond 2^53 among its numbers (strings of digits stay strings).
+  const big = fc
+    .bigInt({ min: -(2n ** 70n), max: 2n ** 70n })
+    .filter((b) => !Number.isSafeInteger(Number(b)));
+  const value = fc.letrec((tie) => ({
+    leaf: fc.oneof(big, fc.integer(), fc.string(), fc.boolean(), fc.constant(null)),
+    node: fc.oneof(
+      { depthSize: "small" },
+      tie("leaf"),
+      fc.array(tie("node"), { maxLength: 4 }),
+      // Plain objects, as JSON.parse makes them.
+      fc.dictionary(fc.string(), tie("node"), { maxKeys: 4, noNullPrototype: true }),
+    ),
+  })).node;
+  fc.assert(
+    fc.property(value, (v) => {
+      const text = stringifyKeepingBigIntegers(v);
+      assert.deepEqual(parseJsonKeepingBigIntegers(text), v);
+      const line = opLine(0, { time: 1, process: 0, type: "ok", f: "read", value: v });
+      assert.deepEqual((parseJsonKeepingBigIntegers(line) as { value: unknown }).value, v);
+    }),
+    { numRuns: 500 },
+  );
+  assert.equal(stringifyKeepingBigIntegers({ a: 9007199254740993n }), '{"a":9007199254740993}');
+  assert.equal(stringifyKeepingBigIntegers({ a: "9007199254740993" }), '{"a":"9007199254740993"}');
+  // Checkers of elements tell a bigint from the string of its digits.
+  assert.notEqual(jsonKey(9007199254740993n), jsonKey("9007199254740993"));
+  assert.equal(jsonKey([9007199254740993n]), jsonKey([BigInt("9007199254740993")]));
+  assert.notEqual(jsonKey([9007199254740993n]), jsonKey([9007199254740992n]));
 });
 
 test("an op that does not pair up names the file and line", async () => {

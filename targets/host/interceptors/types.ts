@@ -38,7 +38,7 @@ export interface InterceptContext {
 
 /** A copy of a message that can be changed without touching the original. */
 export function copyOf(msg: Message): Message {
-  return JSON.parse(JSON.stringify(msg)) as Message;
+  return structuredClone(msg);
 }
 
 /** A stable number in [0, 1) for a string (which peers an equivocation lies to). */

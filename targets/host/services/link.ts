@@ -4,6 +4,10 @@
 // breaks (the node was killed or restarted) is opened again, polling every few hundred ms for
 // as long as the services run.
 import * as net from "node:net";
+import {
+  parseJsonKeepingBigIntegers,
+  stringifyKeepingBigIntegers,
+} from "../../../core/big-integers.ts";
 import { onLines } from "../lines.ts";
 import type { Body } from "../../types.ts";
 import { KvStores } from "./kv-store.ts";
@@ -76,7 +80,7 @@ class ServiceLink {
         dest: this.endpoint.node,
         body: { type: "services_attach", msg_id: 1, services: [...SERVICE_NAMES] },
       };
-      socket.write(JSON.stringify(attach) + "\n");
+      socket.write(stringifyKeepingBigIntegers(attach) + "\n");
     });
     onLines(socket, (line) => this.onLine(socket, line));
     socket.on("error", () => socket.destroy());
@@ -88,7 +92,7 @@ class ServiceLink {
   private onLine(socket: net.Socket, line: string): void {
     let msg: Incoming;
     try {
-      msg = JSON.parse(line) as Incoming;
+      msg = parseJsonKeepingBigIntegers(line) as Incoming;
     } catch {
       return;
     }
@@ -102,7 +106,7 @@ class ServiceLink {
     if (!isServiceName(msg.dest) || typeof msg.src !== "string") return;
     const reply = this.stores.store(msg.dest).handle(body);
     const out = { src: msg.dest, dest: msg.src, body: { ...reply, in_reply_to: body.msg_id } };
-    socket.write(JSON.stringify(out) + "\n");
+    socket.write(stringifyKeepingBigIntegers(out) + "\n");
   }
 
   stop(): Promise<void> {
