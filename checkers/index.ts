@@ -12,6 +12,7 @@ import { uniqueIdsChecker } from "./unique-ids/index.ts";
 import { broadcastChecker } from "./broadcast/index.ts";
 import { setConvergenceChecker } from "./set-convergence/index.ts";
 import { counterChecker } from "./counter/index.ts";
+import { kafkaChecker } from "./kafka/index.ts";
 import { bankChecker } from "./bank/index.ts";
 import { atomicCommitChecker } from "./atomic-commit/index.ts";
 import { agreementChecker } from "./agreement/index.ts";
@@ -36,6 +37,7 @@ for (const checker of [
   broadcastChecker,
   setConvergenceChecker,
   counterChecker,
+  kafkaChecker,
   bankChecker,
   atomicCommitChecker,
   agreementChecker,

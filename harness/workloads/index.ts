@@ -7,6 +7,7 @@ import { broadcastWorkload } from "./broadcast.ts";
 import { counterWorkload } from "./counter.ts";
 import { echoWorkload } from "./echo.ts";
 import { gSetWorkload } from "./g-set.ts";
+import { kafkaWorkload } from "./kafka.ts";
 import { linKvWorkload } from "./lin-kv.ts";
 import { transferWorkload } from "./transfer.ts";
 import { uniqueIdsWorkload } from "./unique-ids.ts";
@@ -59,6 +60,13 @@ export const workloads: Record<string, WorkloadEntry> = {
       "add deltas of either sign and read; final reads equal and within the sums the adds allow",
     operations: ["add", "read"],
     create: (ctx) => counterWorkload("pn-counter", ctx),
+  },
+  kafka: {
+    description:
+      "send unique messages to a log per key, poll them back, commit and list consumer offsets; one message per offset, no lost acknowledged send",
+    operations: ["send", "poll", "commit_offsets", "list_committed_offsets"],
+    keys: 3,
+    create: (ctx) => kafkaWorkload(ctx),
   },
   "atomic-commit": {
     description:

@@ -20,6 +20,8 @@ export const PROGRAMS: { workload: string; correct: string; wrong: string }[] = 
   { workload: "pn-counter", correct: "js/pn-counter.js", wrong: "js/pn-counter-wrong.js" },
   // The correct one forwards every request to n1, which answers the client directly.
   { workload: "lin-kv", correct: "python/lin_kv.py", wrong: "python/lin_kv_wrong.py" },
+  // The correct one forwards to n1 too; the wrong one keeps a log per node.
+  { workload: "kafka", correct: "python/kafka.py", wrong: "python/kafka_wrong.py" },
 ];
 
 export async function needDocker(): Promise<void> {
