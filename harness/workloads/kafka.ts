@@ -1,29 +1,76 @@
 // Maelstrom's kafka workload: a replicated log per key. Clients `send` unique integers to a
 // key's log (the reply names the offset it got), `poll` a key from an offset, and store and
-// read a consumer position (`commit_offsets`, `list_committed_offsets`). At the end every node
-// is polled for every key from offset 0. Checked by checkers/kafka.
+// read a consumer position (`commit_offsets`, `list_committed_offsets`). Checked by
+// checkers/kafka.
 //
 // Poll and commit offsets come from the offsets that sends were acknowledged with, as a
 // consumer's position would: a poll starts at a recent one (or at 0 now and then), so polls
 // stay short in a long run. They depend on what the system answered, so a replay with the
 // same seed asks for the same messages but not always from the same offsets.
-import { from, once } from "../generator/gen.ts";
-import type { OpSpec } from "../generator/gen.ts";
+//
+// The final phase polls every key on every node from 0, and from the acknowledged offsets no
+// poll has reached yet (a program may return only part of a log per poll, as Maelstrom
+// allows): each acknowledged send is then confirmed or found lost, not left unknown.
+import { from } from "../generator/gen.ts";
+import type { Gen, OpSpec } from "../generator/gen.ts";
 import { codecOf } from "./messages.ts";
 import type { Workload, WorkloadContext } from "./types.ts";
 
 const DEFAULT_KEYS = 3;
 /** Recent acknowledged offsets kept per key, to poll and commit from. */
 const RECENT = 32;
+/** At most this many final polls per key and node start from unreached offsets. */
+const FINAL_STARTS = 8;
+/** Final rounds made in any case, and at most (while they still reach new offsets). */
+const BASE_ROUNDS = 2;
+const MAX_ROUNDS = 6;
 
-export function kafkaWorkload(ctx: WorkloadContext, opts: { finalRounds?: number } = {}): Workload {
+export function kafkaWorkload(ctx: WorkloadContext): Workload {
   const keys = Array.from({ length: ctx.keys ?? DEFAULT_KEYS }, (_, i) => `k${i}`);
   const recent = new Map<string, number[]>(keys.map((k) => [k, []]));
-  const remember = (key: string | undefined, offset: unknown) => {
+  /** Acknowledged offsets that no poll has returned or gone past yet. */
+  const unreached = new Map<string, Set<number>>(keys.map((k) => [k, new Set()]));
+  const acknowledged = (key: string | undefined, offset: unknown) => {
     const list = key !== undefined ? recent.get(key) : undefined;
-    if (!list || typeof offset !== "number") return;
-    list.push(offset);
+    if (!list || !Number.isSafeInteger(offset)) return;
+    list.push(offset as number);
     if (list.length > RECENT) list.shift();
+    unreached.get(key!)!.add(offset as number);
+  };
+  const polled = (key: string | undefined, start: unknown, entries: unknown) => {
+    const open = key !== undefined ? unreached.get(key) : undefined;
+    if (!open || typeof start !== "number" || !Array.isArray(entries) || entries.length === 0)
+      return;
+    const last = (entries[entries.length - 1] as unknown[])[0];
+    if (typeof last !== "number") return;
+    for (const o of open) if (o >= start && o <= last) open.delete(o);
+  };
+  /** Round `round` of final polls, made when it starts: every key on every node from 0, and
+   *  from up to FINAL_STARTS unreached offsets per key and node (spread over them, and over
+   *  the nodes). Past BASE_ROUNDS, rounds go on only while they still reach new offsets. */
+  let openBefore = Infinity;
+  const finalRound = (round: number): OpSpec[] => {
+    const open = new Map(keys.map((k) => [k, [...unreached.get(k)!].sort((a, b) => a - b)]));
+    const openCount = [...open.values()].reduce((n, o) => n + o.length, 0);
+    const more =
+      round < BASE_ROUNDS || (round < MAX_ROUNDS && openCount > 0 && openCount < openBefore);
+    openBefore = openCount;
+    if (!more) return [];
+    const ops: OpSpec[] = [];
+    for (const key of keys) {
+      for (const node of ctx.nodes) ops.push({ f: "poll", key, value: 0, node });
+      const offsets = open.get(key)!;
+      const slots = FINAL_STARTS * ctx.nodes.length;
+      const step = Math.max(1, Math.ceil(offsets.length / slots));
+      for (let i = 0; i * step < offsets.length; i++)
+        ops.push({
+          f: "poll",
+          key,
+          value: offsets[i * step]!,
+          node: ctx.nodes[i % ctx.nodes.length]!,
+        });
+    }
+    return ops;
   };
   let fresh = 0;
   return {
@@ -41,19 +88,13 @@ export function kafkaWorkload(ctx: WorkloadContext, opts: { finalRounds?: number
         if (roll < 9) return { f: "commit_offsets", key, value: known() };
         return { f: "list_committed_offsets", key, value: null };
       }),
-    final: () => {
-      const ops: OpSpec[] = [];
-      for (let round = 0; round < (opts.finalRounds ?? 2); round++)
-        for (const node of ctx.nodes)
-          for (const key of keys) ops.push({ f: "poll", key, value: 0, node });
-      return once(ops);
-    },
+    final: () => finalRounds(finalRound),
     messages: codecOf("kafka", {
       send: {
         request: (op) => ({ type: "send", key: op.key, msg: op.value }),
         // A send_ok without an offset is recorded as null: the checker calls it malformed.
         ok: (op, reply) => {
-          remember(op.key, reply.offset);
+          acknowledged(op.key, reply.offset);
           return { type: "ok", value: reply.offset ?? null };
         },
       },
@@ -63,7 +104,9 @@ export function kafkaWorkload(ctx: WorkloadContext, opts: { finalRounds?: number
         ok: (op, reply) => {
           const msgs = reply.msgs;
           if (msgs === null || typeof msgs !== "object") return { type: "ok", value: null };
-          return { type: "ok", value: (msgs as Record<string, unknown>)[op.key!] ?? [] };
+          const entries = (msgs as Record<string, unknown>)[op.key!] ?? [];
+          polled(op.key, op.value, entries);
+          return { type: "ok", value: entries };
         },
       },
       commit_offsets: {
@@ -78,5 +121,22 @@ export function kafkaWorkload(ctx: WorkloadContext, opts: { finalRounds?: number
       },
     }),
     checkers: [{ checker: "kafka" }, { checker: "progress" }],
+  };
+}
+
+/** Rounds of ops, each made by `make(round)` when the previous round has been handed out (so
+ *  a round sees what the replies to earlier ones changed), until `make` gives none. */
+function finalRounds(make: (round: number) => OpSpec[]): Gen {
+  let round = 0;
+  let ops: OpSpec[] = [];
+  let done = false;
+  return {
+    next() {
+      if (ops.length === 0 && !done) {
+        ops = make(round++);
+        done = ops.length === 0;
+      }
+      return ops.shift();
+    },
   };
 }

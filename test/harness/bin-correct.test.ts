@@ -41,6 +41,14 @@ test("lin-kv through any node: requests to n2 and n3 are forwarded to n1, which 
   }
 });
 
+test("kafka through the lin-kv service, a few messages per poll: valid, every acknowledged send confirmed", async () => {
+  const r = await runBin("js/kafka-lin-kv.js", "kafka");
+  assert.equal(r.code, EXIT.valid, r.output);
+  const results = JSON.parse(readFileSync(join(r.dir!, "results.json"), "utf8"));
+  assert.equal(results.results.kafka.unconfirmed, 0);
+  assert.ok(results.results.kafka.sends.ok > 100, JSON.stringify(results.results.kafka.sends));
+});
+
 test("unique-ids with 64-bit ids (beyond 2^53): every id reaches the history exact", async () => {
   const r = await runBin("python/unique_ids_snowflake.py", "unique-ids");
   assert.equal(r.code, EXIT.valid, r.output);
