@@ -16,8 +16,8 @@ export async function main(argv: string[]): Promise<void> {
     console.log(`faultline ${projectVersion()}`);
     return;
   }
-  // A lone "-" is standard input (histories/load.ts reads it), as for other Unix tools (`check - < history.jsonl`); yargs
-  // would read it as an empty string.
+  // A lone "-" is standard input, as for other Unix tools (`check - < history.jsonl`;
+  // histories/load.ts reads it); yargs would read it as an empty string.
   argv = argv.map((a) => (a === "-" ? "/dev/stdin" : a));
   let cli = yargs(argv)
     .scriptName("faultline")

@@ -158,3 +158,20 @@ test("kafka: a log that returns a few messages per poll is confirmed by final po
   const r = (await composeSpecs(w.checkers).check(history, {})) as ComposedResult;
   assert.equal(r.results.kafka!.valid, true, JSON.stringify(r.results.kafka).slice(0, 800));
 });
+
+test("kafka: a seed fixes the functions, keys and messages, whatever the replies were", () => {
+  const ops = (acknowledge: boolean) => {
+    const w = getWorkload("kafka", { nodes });
+    const gen = w.generator();
+    const rng = Rng.seeded(11);
+    const out: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const spec = gen.next({ rng, elapsedMs: 0 })!;
+      if (acknowledge && spec.f === "send")
+        w.messages.complete(spec, { type: "send_ok", offset: i });
+      out.push(`${spec.f} ${spec.key} ${spec.f === "send" ? String(spec.value) : ""}`);
+    }
+    return out;
+  };
+  assert.deepEqual(ops(true), ops(false));
+});
