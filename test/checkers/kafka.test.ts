@@ -157,5 +157,7 @@ test("malformed replies are named; an ack no poll reached makes the verdict unkn
   assert.equal(r.valid, "unknown");
   assert.equal(r.unconfirmed, 1);
   assert.match(r.reason!, /1 acknowledged sends were never reached by a poll/);
+  // During the run a send acknowledged lately is simply not reached yet.
+  assert.equal(checkKafka(u.ops, { live: true }).valid, true);
   assert.ok(kafkaChecker.explain(r).length >= 1);
 });

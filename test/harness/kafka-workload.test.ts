@@ -13,6 +13,8 @@ import type { Gen } from "../../harness/generator/gen.ts";
 import { getWorkload } from "../../harness/workloads/index.ts";
 import type { Workload } from "../../harness/workloads/types.ts";
 import type { Body } from "../../targets/types.ts";
+import { LiveCheck, type LiveViolation } from "../../harness/run/live-check.ts";
+import { memoryRecorder } from "./fakes.ts";
 
 const nodes = ["n1", "n2", "n3"];
 
@@ -174,4 +176,30 @@ test("kafka: a seed fixes the functions, keys and messages, whatever the replies
     return out;
   };
   assert.deepEqual(ops(true), ops(false));
+});
+
+test("kafka is checked live: sends not yet polled are no verdict, an offset handed out twice is", async () => {
+  const violations: LiveViolation[] = [];
+  const live = await LiveCheck.start(getWorkload("kafka", { nodes }).checkers, {
+    everyMs: 20,
+    budget: { timeLimitMs: 5000, memoryLimitMb: 256 },
+    nowMs: () => 0,
+    onViolation: (v) => violations.push(v),
+  });
+  assert.ok(live, "the kafka checker runs live");
+  const rec = live.tee(memoryRecorder());
+  const send = (process: number, msg: number, offset: number, node: string) => {
+    rec.append({ time: process, process, type: "invoke", f: "send", key: "k0", value: msg, node });
+    rec.append({ time: process, process, type: "ok", f: "send", key: "k0", value: offset, node });
+  };
+  send(0, 1, 0, "n1");
+  live.run();
+  for (let i = 0; i < 100 && live.stats.lastOps < 2; i++)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.match(live.status(), /no violation in 2 ops/);
+  send(1, 2, 0, "n2"); // n2 hands out offset 0 again
+  for (let i = 0; i < 100 && violations.length === 0; i++)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(violations[0]?.violated, ["kafka"]);
+  await live.stop();
 });
