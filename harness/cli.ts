@@ -7,6 +7,7 @@ import { commands } from "./commands/index.ts";
 import { exitWhenFlushed, ignoreClosedPipes } from "./exit.ts";
 import { closest, unknownArgumentsMessage } from "./suggest.ts";
 import { projectVersion } from "./store.ts";
+import { STDIN } from "../histories/load.ts";
 
 export async function main(argv: string[]): Promise<void> {
   // `faultline --version` (before any command): the package version and git commit.
@@ -18,7 +19,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   // A lone "-" is standard input, as for other Unix tools (`check - < history.jsonl`;
   // histories/load.ts reads it); yargs would read it as an empty string.
-  argv = argv.map((a) => (a === "-" ? "/dev/stdin" : a));
+  argv = argv.map((a) => (a === "-" ? STDIN : a));
   let cli = yargs(argv)
     .scriptName("faultline")
     .usage("$0 <command> [options]\n\nJepsen-style fault injection against real Docker clusters.")

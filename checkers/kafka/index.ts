@@ -12,6 +12,7 @@
 //   for, invoked before the list completed.
 // Acknowledged sends that no poll reached (none returned their offset or a later one) are
 // unconfirmed: if any remain after the final polls, the verdict is unknown, not valid.
+import { firstAtLeast } from "../../core/sorted.ts";
 import type { Op } from "../../histories/op.ts";
 import { pairHistory, type PairedOp } from "../../histories/pair.ts";
 import type { Checker, CheckerOptions } from "../checker.ts";
@@ -46,10 +47,11 @@ export interface KafkaResult extends CheckResult {
   anomalies: LogAnomaly[];
 }
 
+/** An acknowledged send. */
 interface Send {
   p: PairedOp;
   msg: unknown;
-  offset?: number;
+  offset: number;
 }
 
 type Entry = [number, unknown];
@@ -115,22 +117,20 @@ export function checkKafka(history: Op[], options: CheckerOptions = {}): KafkaRe
 function checkKey(key: string, ops: PairedOp[], add: (a: LogAnomaly) => void) {
   const sends: Send[] = [];
   const counts = { ok: 0, info: 0, fail: 0 };
-  /** Messages a send of this key asked for, unless it certainly failed. */
-  const sent = new Map<string, Send>();
+  /** Messages (jsonKey) a send of this key asked for, unless it certainly failed. */
+  const sent = new Set<string>();
   for (const p of ops) {
     if (p.f !== "send") continue;
     counts[p.type]++;
-    const s: Send = { p, msg: p.invoke.value };
     if (p.type === "ok") {
       const offset = p.completion!.value;
       if (!isOffset(offset)) {
         add(malformed(key, p, `send_ok without an integer offset (${show(offset)})`));
         continue;
       }
-      s.offset = offset;
-      sends.push(s);
+      sends.push({ p, msg: p.invoke.value, offset });
     }
-    if (p.type !== "fail") sent.set(jsonKey(s.msg), s);
+    if (p.type !== "fail") sent.add(jsonKey(p.invoke.value));
   }
 
   // (offset -> message) and (message -> offset), from send_oks, then from every poll entry.
@@ -160,13 +160,13 @@ function checkKey(key: string, ops: PairedOp[], add: (a: LogAnomaly) => void) {
         ops: [was.op, op],
       });
   };
-  for (const s of sends) place(s.offset!, s.msg, s.p.completion!.index);
+  for (const s of sends) place(s.offset, s.msg, s.p.completion!.index);
 
   const okPolls = ops.filter((p) => p.f === "poll" && p.type === "ok");
   let polled = 0;
   /** Offsets of acknowledged sends that some poll returned or went past. */
   const reached = new Set<number>();
-  const acked = [...sends].sort((a, b) => a.offset! - b.offset!);
+  const acked = [...sends].sort((a, b) => a.offset - b.offset);
   for (const p of okPolls) {
     const op = p.completion!.index;
     const entries = pollEntries(p.completion!.value);
@@ -177,7 +177,7 @@ function checkKey(key: string, ops: PairedOp[], add: (a: LogAnomaly) => void) {
     }
     polled += entries.length;
     for (let i = 0; i < entries.length; i++) {
-      const [offset, msg] = entries[i]!;
+      const offset = entries[i]![0];
       if (offset < from || (i > 0 && offset <= entries[i - 1]![0])) {
         add({
           kind: "unordered-poll",
@@ -203,10 +203,14 @@ function checkKey(key: string, ops: PairedOp[], add: (a: LogAnomaly) => void) {
     const returned = new Set(entries.map((e) => e[0]));
     // Acknowledged sends with offsets in [from, last]: each was reached by this poll, and if
     // its ack came before the poll was invoked, the poll must have returned it.
-    for (let i = lowerBound(acked, from); i < acked.length && acked[i]!.offset! <= last; i++) {
+    for (
+      let i = firstAtLeast(acked, from, (s) => s.offset);
+      i < acked.length && acked[i]!.offset <= last;
+      i++
+    ) {
       const s = acked[i]!;
-      reached.add(s.offset!);
-      if (returned.has(s.offset!) || s.p.completePos > p.invokePos) continue;
+      reached.add(s.offset);
+      if (returned.has(s.offset) || s.p.completePos > p.invokePos) continue;
       if (once(`lost ${s.offset}`))
         add({
           kind: "lost-write",
@@ -216,20 +220,18 @@ function checkKey(key: string, ops: PairedOp[], add: (a: LogAnomaly) => void) {
         });
     }
   }
-  const unconfirmed = sends.filter((s) => !reached.has(s.offset!)).length;
+  const unconfirmed = sends.filter((s) => !reached.has(s.offset)).length;
 
+  /** Each offset a commit (not failed) asked for, and where the first such was invoked. */
+  const firstCommit = new Map<unknown, number>();
+  for (const c of ops)
+    if (c.f === "commit_offsets" && c.type !== "fail" && !firstCommit.has(c.invoke.value))
+      firstCommit.set(c.invoke.value, c.invokePos);
   for (const p of ops) {
     if (p.f !== "list_committed_offsets" || p.type !== "ok") continue;
     const listed = p.completion!.value;
     if (listed === null || listed === undefined) continue;
-    const committed = ops.some(
-      (c) =>
-        c.f === "commit_offsets" &&
-        c.type !== "fail" &&
-        c.invokePos < p.completePos &&
-        c.invoke.value === listed,
-    );
-    if (!committed)
+    if (!((firstCommit.get(listed) ?? Infinity) < p.completePos))
       add({
         kind: "phantom-commit",
         key,
@@ -249,18 +251,6 @@ function pollEntries(value: unknown): Entry[] | undefined {
   if (!Array.isArray(value)) return undefined;
   for (const e of value) if (!Array.isArray(e) || e.length !== 2 || !isOffset(e[0])) return;
   return value as Entry[];
-}
-
-/** The first position in `sorted` (by offset) whose offset is at least `offset`. */
-function lowerBound(sorted: Send[], offset: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]!.offset! < offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function malformed(key: string, p: PairedOp, text: string): LogAnomaly {

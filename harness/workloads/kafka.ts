@@ -13,6 +13,7 @@
 // allows): each acknowledged send is then confirmed or found lost, not left unknown.
 import { from } from "../generator/gen.ts";
 import type { Gen, OpSpec } from "../generator/gen.ts";
+import { firstAtLeast } from "../../core/sorted.ts";
 import { codecOf } from "./messages.ts";
 import type { Workload, WorkloadContext } from "./types.ts";
 
@@ -28,14 +29,17 @@ const MAX_ROUNDS = 6;
 export function kafkaWorkload(ctx: WorkloadContext): Workload {
   const keys = Array.from({ length: ctx.keys ?? DEFAULT_KEYS }, (_, i) => `k${i}`);
   const recent = new Map<string, number[]>(keys.map((k) => [k, []]));
-  /** Acknowledged offsets that no poll has returned or gone past yet. */
-  const unreached = new Map<string, Set<number>>(keys.map((k) => [k, new Set()]));
+  /** Acknowledged offsets that no poll has returned or gone past yet, sorted. Kept up to date
+   *  on every reply, so by binary search: offsets mostly arrive in order, and a poll removes
+   *  one run of them. */
+  const unreached = new Map<string, number[]>(keys.map((k) => [k, []]));
   const acknowledged = (key: string | undefined, offset: unknown) => {
     const list = key !== undefined ? recent.get(key) : undefined;
     if (!list || !Number.isSafeInteger(offset)) return;
     list.push(offset as number);
     if (list.length > RECENT) list.shift();
-    unreached.get(key!)!.add(offset as number);
+    const open = unreached.get(key!)!;
+    open.splice(firstAtLeast(open, offset as number), 0, offset as number);
   };
   const polled = (key: string | undefined, start: unknown, entries: unknown) => {
     const open = key !== undefined ? unreached.get(key) : undefined;
@@ -43,15 +47,15 @@ export function kafkaWorkload(ctx: WorkloadContext): Workload {
       return;
     const last = (entries[entries.length - 1] as unknown[])[0];
     if (typeof last !== "number") return;
-    for (const o of open) if (o >= start && o <= last) open.delete(o);
+    const from = firstAtLeast(open, start);
+    open.splice(from, firstAtLeast(open, last + 1) - from);
   };
   /** Round `round` of final polls, made when it starts: every key on every node from 0, and
    *  from up to FINAL_STARTS unreached offsets per key and node (spread over them, and over
    *  the nodes). Past BASE_ROUNDS, rounds go on only while they still reach new offsets. */
   let openBefore = Infinity;
   const finalRound = (round: number): OpSpec[] => {
-    const open = new Map(keys.map((k) => [k, [...unreached.get(k)!].sort((a, b) => a - b)]));
-    const openCount = [...open.values()].reduce((n, o) => n + o.length, 0);
+    const openCount = [...unreached.values()].reduce((n, o) => n + o.length, 0);
     const more =
       round < BASE_ROUNDS || (round < MAX_ROUNDS && openCount > 0 && openCount < openBefore);
     openBefore = openCount;
@@ -59,7 +63,7 @@ export function kafkaWorkload(ctx: WorkloadContext): Workload {
     const ops: OpSpec[] = [];
     for (const key of keys) {
       for (const node of ctx.nodes) ops.push({ f: "poll", key, value: 0, node });
-      const offsets = open.get(key)!;
+      const offsets = unreached.get(key)!;
       const slots = FINAL_STARTS * ctx.nodes.length;
       const step = Math.max(1, Math.ceil(offsets.length / slots));
       for (let i = 0; i * step < offsets.length; i++)

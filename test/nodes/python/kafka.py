@@ -54,34 +54,17 @@ def main(wrong=False):
         offsets = {k: committed[k] for k in body["keys"] if k in committed}
         return {"type": "list_committed_offsets_ok", "offsets": offsets}
 
-    def leader():
-        return sorted(node.node_ids)[0]
-
     def answer(client, client_msg_id, body):
         reply = perform(body)
         reply["in_reply_to"] = client_msg_id
         node.send(client, reply)
 
-    def client_request(msg):
-        body = msg["body"]
-        if wrong or node.node_id == leader():
-            answer(msg["src"], body.get("msg_id"), body)
-        else:
-            request = {k: v for k, v in body.items() if k != "msg_id"}
-            node.send(leader(), {"type": "forward", "client": msg["src"],
-                                 "client_msg_id": body.get("msg_id"), "request": request})
-
-    def forward(msg):
-        body = msg["body"]
-        if node.node_id != leader():
-            node.log(f"forward from {msg['src']} but the leader is {leader()}; dropped")
-            return
-        answer(body["client"], body["client_msg_id"], body["request"])
-
     node.on_init(init)
-    for kind in OPERATIONS:
-        node.on(kind, client_request)
-    node.on("forward", forward)
+    if wrong:
+        for kind in OPERATIONS:
+            node.on(kind, lambda msg: answer(msg["src"], msg["body"].get("msg_id"), msg["body"]))
+    else:
+        node.serve_at_leader(OPERATIONS, answer)
     node.run()
 
 

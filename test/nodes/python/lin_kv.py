@@ -43,9 +43,6 @@ def main(wrong=False):
     node = Node("lin-kv-wrong" if wrong else "lin-kv")
     local = {}  # the wrong variant's map: json(key) -> value
 
-    def leader():
-        return sorted(node.node_ids)[0]
-
     def serve(client, client_msg_id, request):
         """At the leader: run the request against the service, answer the client directly."""
         kind = request.get("type")
@@ -89,26 +86,11 @@ def main(wrong=False):
                 local[key] = body["to"]
                 node.reply(msg, {"type": "cas_ok"})
 
-    def client_request(msg):
-        if wrong:
-            serve_locally(msg)
-        elif node.node_id == leader():
-            serve(msg["src"], msg["body"].get("msg_id"), msg["body"])
-        else:
-            node.send(leader(), {"type": "forward", "client": msg["src"],
-                                 "client_msg_id": msg["body"].get("msg_id"),
-                                 "request": strip_ids(msg["body"])})
-
-    def forward(msg):
-        body = msg["body"]
-        if node.node_id != leader():
-            node.log(f"forward from {msg['src']} but the leader is {leader()}; dropped")
-            return
-        serve(body["client"], body["client_msg_id"], body["request"])
-
-    for kind in OPERATIONS:
-        node.on(kind, client_request)
-    node.on("forward", forward)
+    if wrong:
+        for kind in OPERATIONS:
+            node.on(kind, serve_locally)
+    else:
+        node.serve_at_leader(OPERATIONS, serve)
     node.run()
 
 

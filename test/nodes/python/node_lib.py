@@ -1,8 +1,9 @@
 """A small helper for node programs speaking the Faultline / Maelstrom node protocol.
 
 Scripts beside this file import it (`from node_lib import Node`). It gives a single-threaded
-message loop over stdin with timers, replies and errors, RPCs with timeouts, and durable
-files in FAULTLINE_DATA_DIR (each write fsync'd before it returns). Python 3.11, stdlib only.
+message loop over stdin with timers, replies and errors, RPCs with timeouts, requests served
+at a leader that the other nodes forward them to, and durable files in FAULTLINE_DATA_DIR
+(each write fsync'd before it returns). Python 3.11, stdlib only.
 """
 import json
 import os
@@ -65,6 +66,36 @@ class Node:
 
     def error(self, request, code, text):
         self.reply(request, {"type": "error", "code": code, "text": text})
+
+    def serve_at_leader(self, kinds, serve):
+        """Requests of these kinds are served at the leader, the first node id (sorted). Another
+        node forwards each in a `forward` message, and the leader answers the client directly
+        (dest = the client, in_reply_to = the client's msg_id). serve(client, client_msg_id,
+        body) runs at the leader. A forward is never retried: a lost one leaves the client
+        to time out."""
+
+        def leader():
+            return sorted(self.node_ids)[0]
+
+        def client_request(msg):
+            body = msg["body"]
+            if self.node_id == leader():
+                serve(msg["src"], body.get("msg_id"), body)
+                return
+            request = {k: v for k, v in body.items() if k not in ("msg_id", "in_reply_to")}
+            self.send(leader(), {"type": "forward", "client": msg["src"],
+                                 "client_msg_id": body.get("msg_id"), "request": request})
+
+        def forward(msg):
+            body = msg["body"]
+            if self.node_id != leader():
+                self.log(f"forward from {msg['src']} but the leader is {leader()}; dropped")
+                return
+            serve(body["client"], body["client_msg_id"], body["request"])
+
+        for kind in kinds:
+            self.on(kind, client_request)
+        self.on("forward", forward)
 
     def new_msg_id(self):
         self.next_msg_id += 1
